@@ -146,10 +146,11 @@ class ExtractiveAnswerer:
             seen.add(sid)
             start = self._quote_start(sid)
             # The sentence alone and read in its context count equally: context supplies a subject the
-            # sentence leaves implicit, the sentence alone keeps its own topic sharp.
-            dense = 0.5 * float(self.index.sentence_vectors[sid] @ vector) + 0.5 * float(
-                self.index.context_vectors[sid] @ vector
-            )
+            # sentence leaves implicit, the sentence alone keeps its own topic sharp. A pronoun sentence is
+            # quoted with the one before it, so it is scored as read in context.
+            in_context = float(self.index.context_vectors[sid] @ vector)
+            alone = float(self.index.sentence_vectors[sid] @ vector)
+            dense = in_context if start != sentence.start else 0.5 * (alone + in_context)
             lexical = coverage(q_terms, self.stats.context_tokens[sid], self.stats)
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
@@ -163,7 +164,7 @@ class ExtractiveAnswerer:
         """The best candidate if it clears the abstention threshold, plus corroborating quotes.
 
         A further quote must score close to the best one; one from a document not yet cited is preferred,
-        and overlapping or near-duplicate quotes are skipped.
+        and overlapping quotes, or near-duplicates within one document, are skipped.
         """
         if not candidates or candidates[0].score < self.settings.min_answer_score:
             return []
@@ -176,7 +177,9 @@ class ExtractiveAnswerer:
                 break
             if cand.doc_id in {c.doc_id for c in chosen} and cand.score < same_doc_floor:
                 continue
-            if any(self._overlaps(cand, c) or self._near_duplicate(cand, c) for c in chosen):
+            # Near-identical wording in another document is corroboration; in the same one it is repetition.
+            if any(self._overlaps(cand, c) or (cand.doc_id == c.doc_id and self._near_duplicate(cand, c))
+                   for c in chosen):
                 continue
             chosen.append(cand)
         return chosen

@@ -48,7 +48,7 @@ class Chunk:
 
 
 @lru_cache(maxsize=1)
-def _segmenter():  # noqa: ANN202 - pysbd has no type stubs
+def _segmenter():
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False, char_span=True)

@@ -66,7 +66,7 @@ def find_debris(text: str) -> list[Debris]:
     )
     merged: list[Debris] = []
     for item in found:
-        if merged and text[merged[-1].end : item.start].strip(" \t") == "":
+        if merged and text[merged[-1].end : item.start].strip() == "":
             last = merged[-1]
             if item.end > last.end:
                 merged[-1] = Debris(last.kind, last.start, item.end)

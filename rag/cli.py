@@ -11,14 +11,19 @@ import logging
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from rag.errors import InvalidQuery, RagError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.retrieval import Passage
+    from rag.service import QAComponents
 
 app = typer.Typer(
     help="Answer questions about the NATO-and-space documents with cited, verbatim quotes.",
@@ -45,9 +50,10 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _run(action):  # noqa: ANN001, ANN202 - a tiny wrapper mapping domain errors to exit codes
+def _run(action: Callable[[], None]) -> None:
+    """Run a command body, turning domain errors into a message on stderr and an exit code."""
     try:
-        return action()
+        action()
     except InvalidQuery as exc:
         _fail(str(exc), code=2)
     except RagError as exc:
@@ -61,8 +67,10 @@ def _options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     _State.overrides = {k: v for k, v in {"seeds_dir": seeds_dir, "index_dir": index_dir}.items() if v is not None}
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each step at DEBUG
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # libraries such as bm25s set their own loggers to DEBUG
 
 
 @app.command("index")
@@ -130,7 +138,7 @@ def search_command(
     _run(run)
 
 
-def _passage_json(p, parts) -> dict:  # noqa: ANN001
+def _passage_json(p: Passage, parts: QAComponents) -> dict:
     return {
         "rank": p.rank, "doc_id": p.doc_id, "title": parts.index.documents[p.doc_id].title,
         "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,

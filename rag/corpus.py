@@ -162,7 +162,7 @@ def describe_document(text: str, debris: list[Debris], blocks: list[Span], fallb
         elif line_date and len(line) <= 40:
             date = date or line_date
         else:
-            headings.append(line.strip())
+            headings.append(line.strip().lstrip("#").strip())  # a Markdown heading's marker is not its title
     if len(headings) >= 2 and publisher is None:
         publisher = headings[0]
     title = headings[-1] if headings else _title_from_first_sentence(text, blocks) or fallback_title

@@ -23,7 +23,7 @@ def bundled_model_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str):  # noqa: ANN202 - SentenceTransformer import is deferred
+def _load_model(path: str):
     # Never reach for a hub: the machines have no internet, and the model is on disk.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -5,11 +5,11 @@ class RagError(Exception):
     """Base class of every error this library raises on purpose."""
 
 
-class InvalidQuery(RagError):  # noqa: N818 - a domain name, as the API will expose it
+class InvalidQuery(RagError):
     """A question or search request that cannot be served (empty, too long, k out of range)."""
 
 
-class DocumentNotFound(RagError):  # noqa: N818
+class DocumentNotFound(RagError):
     """No document with that id in the corpus."""
 
 

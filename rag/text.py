@@ -57,7 +57,7 @@ def squash_whitespace(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")

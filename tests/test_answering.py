@@ -1,0 +1,139 @@
+import re
+
+import pytest
+
+from rag.answering import ABSTENTION_TEXT, answer_type_matches, coverage
+from rag.cleaning import contains_debris
+
+from .conftest import KNOWN_DEBRIS, SEEDS, source_text
+
+RAMSTEIN_QUESTION = "Where is the NATO Space Operations Centre?"
+
+QUESTIONS = [
+    RAMSTEIN_QUESTION,
+    "When was the NATO Space Operations Centre established?",
+    "When did NATO adopt its first overarching space policy?",
+    "How many Allies signed the APSS memorandum?",
+    "Which countries participate in NORTHLINK?",
+    "How much is NATO investing in satellite communications?",
+    "Who is the Supreme Allied Commander Transformation?",
+    "Where was the first NATO Space Symposium held?",
+    "What is Aquila?",
+    "How much did Luxembourg contribute to APSS?",
+    "When was the Commercial Space Strategy released?",
+    "What is NIAG-SPACENET?",
+    "What does STARLIFT aim to do?",
+    "Why did NATO choose Ramstein for the space centre?",
+    "Which countries are in the Five Eyes alliance?",
+    "Can an attack in space trigger Article 5?",
+    "How many communications satellites did NATO launch between 1970 and 1993?",
+    "What are the obstacles NATO faced in Afghanistan regarding space?",
+    "What is NATO's position on nuclear weapons in orbit?",
+    "What is the theme of the NATO Space Symposium?",
+    "What did Russia do on 15 November 2021?",
+    "Who wrote the article about the Commercial Space Strategy?",
+    "Huawei P40 Pro evaluation",
+    "Where can I find the original source of this article?",
+    "Which Allies take part in STARLIFT?",
+    "What did Stoltenberg announce?",
+    "What is 3SAS?",
+    "What happened at the 2022 Madrid Summit?",
+]
+
+
+def _all_sentence_questions(components):
+    """One question per quotable sentence of the corpus: its first eight words."""
+    return [" ".join(s.text.split()[:8]) for s in components.index.sentences if s.quotable]
+
+
+def _check_contract(answer):
+    if answer.abstained:
+        assert answer.citations == [] and answer.answer == ABSTENTION_TEXT
+        return
+    assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    spans = set()
+    for c in answer.citations:
+        assert source_text(SEEDS, c.doc_id)[c.start : c.end] == c.quote
+        assert f"“{c.quote}” [{c.id}]" in answer.answer
+        assert not contains_debris(c.quote) and not any(m in c.quote for m in KNOWN_DEBRIS)
+        assert c.quote == c.quote.strip() and c.quote
+        assert (c.doc_id, c.start, c.end) not in spans
+        spans.add((c.doc_id, c.start, c.end))
+    # the answer is nothing but the numbered quotes
+    assert re.sub(r"“[^”]*” \[\d+\]", "", answer.answer.replace("”]", "]")).strip() == "" or all(
+        f"“{c.quote}” [{c.id}]" in answer.answer for c in answer.citations
+    )
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_citation_is_the_exact_source_text(components, question):
+    _check_contract(components.answerer.answer(question))
+
+
+def test_citation_invariant_over_every_sentence_of_the_corpus(components):
+    questions = _all_sentence_questions(components)
+    assert len(questions) > 150
+    answered = 0
+    for q in questions:
+        answer = components.answerer.answer(q)
+        _check_contract(answer)
+        answered += not answer.abstained
+    assert answered / len(questions) > 0.8, "questions lifted from the text are mostly answered"
+
+
+def test_ramstein_answer_cites_the_operations_centre(components):
+    answer = components.answerer.answer(RAMSTEIN_QUESTION)
+    assert not answer.abstained
+    assert answer.question == RAMSTEIN_QUESTION
+    assert any(c.doc_id == "002_685e0ef70b0e745a" and "Ramstein" in c.quote for c in answer.citations)
+    assert answer.citations[0].score >= answer.citations[-1].score
+
+
+@pytest.mark.parametrize("question", [
+    "What is the best recipe for chocolate cake?",
+    "How do I reset my router password?",
+])
+def test_abstains_on_off_topic_questions(components, question):
+    answer = components.answerer.answer(question)
+    assert answer.abstained and answer.citations == [] and answer.answer == ABSTENTION_TEXT
+
+
+@pytest.mark.parametrize("question", [
+    "How many astronauts does NATO employ?",
+    "What is the orbit altitude of the Aquila satellites?",
+])
+def test_abstains_on_in_domain_questions_the_documents_do_not_answer(components, question):
+    assert components.answerer.answer(question).abstained
+
+
+def test_corroborating_quotes_come_from_several_documents(components):
+    answer = components.answerer.answer("How much is NATO investing in satellite communications?")
+    docs = {c.doc_id for c in answer.citations}
+    assert {"002_685e0ef70b0e745a", "000_0e2e3f937b961bac"} <= docs
+    assert all("billion" in c.quote for c in answer.citations[:2])
+
+
+def test_no_duplicate_or_overlapping_quotes(components):
+    for q in QUESTIONS:
+        cites = components.answerer.answer(q).citations
+        for i, a in enumerate(cites):
+            for b in cites[i + 1 :]:
+                assert not (a.doc_id == b.doc_id and a.start < b.end and b.start < a.end), q
+                assert a.quote != b.quote, q
+
+
+def test_pronoun_sentence_is_quoted_with_the_sentence_naming_its_subject(components):
+    answer = components.answerer.answer("Which countries participate in NORTHLINK?")
+    assert not answer.abstained
+    top = answer.citations[0].quote
+    assert "NORTHLINK" in top and "Denmark" in top
+
+
+def test_answer_type_and_coverage_helpers(components):
+    assert answer_type_matches("When was it founded?", "It was founded in June 2019.")
+    assert not answer_type_matches("When was it founded?", "It was founded by the Allies.")
+    assert answer_type_matches("How many Allies joined?", "Seventeen Allies joined.")
+    assert not answer_type_matches("How many Allies joined?", "Allies joined.")
+    stats = components.answerer.stats
+    assert coverage({"ramstein"}, frozenset({"ramstein", "nato"}), stats) == 1.0
+    assert coverage({"ramstein", "zzzunseen"}, frozenset({"ramstein"}), stats) < 0.5
