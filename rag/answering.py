@@ -178,8 +178,9 @@ class ExtractiveAnswerer:
             if cand.doc_id in {c.doc_id for c in chosen} and cand.score < same_doc_floor:
                 continue
             # Near-identical wording in another document is corroboration; in the same one it is repetition.
-            if any(self._overlaps(cand, c) or (cand.doc_id == c.doc_id and self._near_duplicate(cand, c))
-                   for c in chosen):
+            if any(
+                self._overlaps(cand, c) or (cand.doc_id == c.doc_id and self._near_duplicate(cand, c)) for c in chosen
+            ):
                 continue
             chosen.append(cand)
         return chosen
@@ -205,6 +206,11 @@ class ExtractiveAnswerer:
     def _citation(self, number: int, s: ScoredSentence) -> Citation:
         doc = self.index.documents[s.doc_id]
         return Citation(
-            id=number, doc_id=doc.doc_id, title=doc.title, start=s.start, end=s.end,
-            quote=doc.text[s.start : s.end], score=round(s.score, 4),
+            id=number,
+            doc_id=doc.doc_id,
+            title=doc.title,
+            start=s.start,
+            end=s.end,
+            quote=doc.text[s.start : s.end],
+            score=round(s.score, 4),
         )

@@ -69,9 +69,7 @@ def split_sentences(doc: Document) -> list[Sentence]:
             if start >= end or not any(ch.isalnum() for ch in doc.text[start:end]):
                 continue
             text = doc.text[start:end]
-            sentences.append(
-                Sentence(doc.doc_id, start, end, text, block_no, is_quotable(text))
-            )
+            sentences.append(Sentence(doc.doc_id, start, end, text, block_no, is_quotable(text)))
     return sentences
 
 
@@ -102,8 +100,12 @@ def sentence_contexts(sentences: list[Sentence]) -> list[str]:
 
 
 def chunk_sentences(
-    doc: Document, sentences: list[Sentence], first_sentence_id: int, first_chunk_id: int,
-    chunk_size: int, chunk_overlap: int,
+    doc: Document,
+    sentences: list[Sentence],
+    first_sentence_id: int,
+    first_chunk_id: int,
+    chunk_size: int,
+    chunk_overlap: int,
 ) -> list[Chunk]:
     """Greedily pack `sentences` (all of `doc`, global ids from `first_sentence_id`) into chunks.
 

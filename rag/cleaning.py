@@ -60,8 +60,12 @@ class Debris:
 def find_debris(text: str) -> list[Debris]:
     """Every debris span of `text`, sorted, with touching or overlapping spans merged."""
     found = sorted(
-        (Debris(kind, m.start(), m.end()) for kind, pattern in DEBRIS_PATTERNS.items()
-         for m in pattern.finditer(text) if m.end() > m.start()),
+        (
+            Debris(kind, m.start(), m.end())
+            for kind, pattern in DEBRIS_PATTERNS.items()
+            for m in pattern.finditer(text)
+            if m.end() > m.start()
+        ),
         key=lambda d: (d.start, -d.end),
     )
     merged: list[Debris] = []

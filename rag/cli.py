@@ -62,8 +62,12 @@ def _run(action: Callable[[], None]) -> None:
 
 @app.callback()
 def _options(
-    seeds_dir: Annotated[Path | None, typer.Option(help="Corpus folder (default: ./seeds, or RAG_SEEDS_DIR).")] = None,
-    index_dir: Annotated[Path | None, typer.Option(help="Index folder (default: ./index, or RAG_INDEX_DIR).")] = None,
+    seeds_dir: Annotated[
+        Path | None, typer.Option(help="Corpus folder (default: ./seeds, or RAG_SEEDS_DIR).", readable=False)
+    ] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option(help="Index folder (default: ./index, or RAG_INDEX_DIR).", readable=False)
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     _State.overrides = {k: v for k, v in {"seeds_dir": seeds_dir, "index_dir": index_dir}.items() if v is not None}
@@ -86,8 +90,10 @@ def index_command(
 
     def run() -> None:
         docs = load_corpus(settings.seeds_dir)
-        reasons = ["--force"] if force else stale_reasons(
-            read_manifest(settings.index_dir), expected_description(settings, docs)
+        reasons = (
+            ["--force"]
+            if force
+            else stale_reasons(read_manifest(settings.index_dir), expected_description(settings, docs))
         )
         if not reasons:
             manifest = read_manifest(settings.index_dir)
@@ -140,9 +146,14 @@ def search_command(
 
 def _passage_json(p: Passage, parts: QAComponents) -> dict:
     return {
-        "rank": p.rank, "doc_id": p.doc_id, "title": parts.index.documents[p.doc_id].title,
-        "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
-        "dense_score": round(p.dense_score, 4), "bm25_score": round(p.bm25_score, 4),
+        "rank": p.rank,
+        "doc_id": p.doc_id,
+        "title": parts.index.documents[p.doc_id].title,
+        "start": p.chunk.start,
+        "end": p.chunk.end,
+        "text": p.chunk.text,
+        "dense_score": round(p.dense_score, 4),
+        "bm25_score": round(p.bm25_score, 4),
         "fused_score": round(p.fused_score, 6),
     }
 

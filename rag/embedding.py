@@ -67,8 +67,11 @@ class Embedder:
             batch = [normalize_text(t) for t in texts[i : i + self.batch_size]]
             rows.append(
                 self._model.encode(
-                    batch, batch_size=self.batch_size, normalize_embeddings=True,
-                    convert_to_numpy=True, show_progress_bar=False,
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
                 )
             )
             if progress:

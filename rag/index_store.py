@@ -239,8 +239,14 @@ def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[D
 
 def _document_record(doc: Document, chunk_count: int) -> dict:
     return {
-        "doc_id": doc.doc_id, "file": doc.path.name, "title": doc.title, "date": doc.date,
-        "publisher": doc.publisher, "author": doc.author, "length": doc.length, "chunks": chunk_count,
+        "doc_id": doc.doc_id,
+        "file": doc.path.name,
+        "title": doc.title,
+        "date": doc.date,
+        "publisher": doc.publisher,
+        "author": doc.author,
+        "length": doc.length,
+        "chunks": chunk_count,
     }
 
 
@@ -312,18 +318,25 @@ def load_index(index_dir: Path, docs: list[Document]) -> CorpusIndex:
     if faiss_index.ntotal != len(chunks) or not len(sentences) == len(sentence_vectors) == len(context_vectors):
         raise IndexStoreError(f"index in {index_dir} is inconsistent; run `rag index`")
     return CorpusIndex(
-        path=path, manifest=manifest, documents={d: by_id[d] for d in manifest["documents"]},
-        sentences=sentences, chunks=chunks, sentence_vectors=sentence_vectors,
+        path=path,
+        manifest=manifest,
+        documents={d: by_id[d] for d in manifest["documents"]},
+        sentences=sentences,
+        chunks=chunks,
+        sentence_vectors=sentence_vectors,
         context_vectors=context_vectors,
-        faiss_index=faiss_index, bm25=bm25,
+        faiss_index=faiss_index,
+        bm25=bm25,
     )
 
 
 def open_index(settings: Settings, embedder: Embedder, progress: bool = False, force: bool = False) -> CorpusIndex:
     """The current index for the seeds folder, rebuilt first when missing, stale, damaged or forced."""
     docs = load_corpus(settings.seeds_dir)
-    reasons = ["rebuild requested"] if force else stale_reasons(
-        read_manifest(settings.index_dir), expected_description(settings, docs)
+    reasons = (
+        ["rebuild requested"]
+        if force
+        else stale_reasons(read_manifest(settings.index_dir), expected_description(settings, docs))
     )
     if not reasons:
         try:

@@ -83,9 +83,11 @@ class HybridRetriever:
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [
             Passage(
-                chunk=self.index.chunks[i], rank=r,
+                chunk=self.index.chunks[i],
+                rank=r,
                 dense_score=dense[i] if i in dense else self._dense_score(vector, i),
-                bm25_score=float(bm25_all[i]), fused_score=float(fused[i]),
+                bm25_score=float(bm25_all[i]),
+                fused_score=float(fused[i]),
             )
             for r, i in enumerate(best, start=1)
         ]

@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1, le=1024)
 
     chunk_size: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
-    chunk_overlap: int = Field(
-        150, ge=0, description="Characters of whole sentences repeated from the previous chunk."
-    )
+    chunk_overlap: int = Field(150, ge=0, description="Characters of whole sentences repeated from the previous chunk.")
 
     fusion: Literal["rrf"] = "rrf"
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
@@ -62,8 +60,7 @@ class Settings(BaseSettings):
         unknown = sorted(
             name
             for name in os.environ
-            if name.upper().startswith(ENV_PREFIX)
-            and name[len(ENV_PREFIX) :].lower() not in type(self).model_fields
+            if name.upper().startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :].lower() not in type(self).model_fields
         )
         if unknown:
             raise ValueError(f"unknown setting(s) in the environment: {', '.join(unknown)}")

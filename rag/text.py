@@ -66,8 +66,29 @@ def _stemmer():
 # Question words and auxiliaries carry no topic; dropping them on both sides keeps BM25 and term
 # coverage about what the question is about.
 _QUESTION_WORDS = (
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much",
-    "do", "does", "did", "were", "has", "have", "had", "can", "could", "would", "should", "its",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "many",
+    "much",
+    "do",
+    "does",
+    "did",
+    "were",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "would",
+    "should",
+    "its",
 )
 
 

@@ -89,19 +89,25 @@ def test_ramstein_answer_cites_the_operations_centre(components):
     assert answer.citations[0].score >= answer.citations[-1].score
 
 
-@pytest.mark.parametrize("question", [
-    "What is the best recipe for chocolate cake?",
-    "How do I reset my router password?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the best recipe for chocolate cake?",
+        "How do I reset my router password?",
+    ],
+)
 def test_abstains_on_off_topic_questions(components, question):
     answer = components.answerer.answer(question)
     assert answer.abstained and answer.citations == [] and answer.answer == ABSTENTION_TEXT
 
 
-@pytest.mark.parametrize("question", [
-    "How many astronauts does NATO employ?",
-    "What is the orbit altitude of the Aquila satellites?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many astronauts does NATO employ?",
+        "What is the orbit altitude of the Aquila satellites?",
+    ],
+)
 def test_abstains_on_in_domain_questions_the_documents_do_not_answer(components, question):
     assert components.answerer.answer(question).abstained
 

@@ -48,8 +48,10 @@ def test_rebuilds_when_a_seed_changes_or_a_document_is_added(seeds_copy: Path, t
     added = "\n\nThe zeppelin fleet was inspected in Oslo.\n"
     doc.write_text(doc.read_text(encoding="utf-8") + added, encoding="utf-8")
     (seeds_copy / "new_note.md").write_text("# Note\n\nThe quokka programme was started in Perth.\n", encoding="utf-8")
-    reasons = index_store.stale_reasons(read_manifest(settings.index_dir),
-                                        index_store.expected_description(settings, index_store.load_corpus(seeds_copy)))
+    reasons = index_store.stale_reasons(
+        read_manifest(settings.index_dir),
+        index_store.expected_description(settings, index_store.load_corpus(seeds_copy)),
+    )
     assert "document changed: 003_c18e84aa03fe5042" in reasons and "document added: new_note" in reasons
     second = open_index(settings, components.embedder)
     assert second.manifest["build_id"] != first.manifest["build_id"]
@@ -98,9 +100,19 @@ def test_killed_build_process_leaves_previous_index_loadable(seeds_copy: Path, t
     first = open_index(settings, components.embedder)
     builds = settings.index_dir / "builds"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "--seeds-dir", str(seeds_copy), "--index-dir", str(settings.index_dir),
-         "index", "--force"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "--seeds-dir",
+            str(seeds_copy),
+            "--index-dir",
+            str(settings.index_dir),
+            "index",
+            "--force",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while not list(builds.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:

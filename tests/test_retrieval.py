@@ -20,7 +20,7 @@ def test_reciprocal_rank_fusion():
 
 def test_normalisation_keeps_length_and_maps_typography():
     text = "NATO’s “Space Center” – 2020\u20132034\u00a0now"
-    assert normalize_text(text) == "NATO's \"Space Center\" - 2020-2034 now"
+    assert normalize_text(text) == 'NATO\'s "Space Center" - 2020-2034 now'
     assert len(normalize_text(text)) == len(text)
     assert tokenize(["NATO's approach"]) == tokenize(["NATO’s approach"]) == tokenize(["NATO approach"])
 
@@ -34,11 +34,14 @@ def test_search_ranks_the_operations_centre_passage_first(components):
     assert all(-1.0 <= p.dense_score <= 1.0 and p.bm25_score >= 0 for p in passages)
 
 
-@pytest.mark.parametrize(("straight", "typographic"), [
-    ("NATO's approach to space", "NATO’s approach to space"),
-    ('the "Space Center" at rumstein', "the “Space Center” at rumstein"),
-    ("period 2020-2034", "period 2020–2034"),
-])
+@pytest.mark.parametrize(
+    ("straight", "typographic"),
+    [
+        ("NATO's approach to space", "NATO’s approach to space"),
+        ('the "Space Center" at rumstein', "the “Space Center” at rumstein"),
+        ("period 2020-2034", "period 2020–2034"),
+    ],
+)
 def test_typographic_quotes_dashes_and_spaces_match(components, straight, typographic):
     a = components.retriever.search(straight, k=5)
     b = components.retriever.search(typographic, k=5)
@@ -53,13 +56,16 @@ def test_straight_apostrophe_finds_curly_one_in_text(components):
     assert "NATO’s approach to space will remain fully in line with international law" in top.chunk.text
 
 
-@pytest.mark.parametrize("query", [
-    "Huawei P40 Pro evaluation mobile phone photography",
-    "Click this link for the original source of this article",
-    "content courtesy owned and copyrighted RSS feed",
-    "graphic of a global satellite network Getty",
-    "< / P > < p >",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Huawei P40 Pro evaluation mobile phone photography",
+        "Click this link for the original source of this article",
+        "content courtesy owned and copyrighted RSS feed",
+        "graphic of a global satellite network Getty",
+        "< / P > < p >",
+    ],
+)
 def test_debris_is_never_retrieved(components, query):
     for p in components.retriever.search(query, k=10):
         assert not contains_debris(p.chunk.text)
