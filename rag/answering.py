@@ -43,6 +43,8 @@ _HAS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 TYPE_MISMATCH_PENALTY = 0.75
+# A two-sentence quote gives way to its first sentence alone when that scores at least this share of it.
+SHORTER_QUOTE_RATIO = 0.95
 
 
 class Citation(BaseModel):
@@ -71,6 +73,7 @@ class ScoredSentence:
     score: float
     dense: float
     lexical: float
+    extended: bool = False  # quoted together with the sentence before it
 
 
 class TermStatistics:
@@ -105,6 +108,13 @@ def answer_type_matches(question: str, quote: str) -> bool:
     if _HOW_MANY.search(question):
         return bool(_HAS_NUMBER.search(quote))
     return True
+
+
+def prefer_shorter_quotes(scored: list[ScoredSentence], ratio: float = SHORTER_QUOTE_RATIO) -> list[ScoredSentence]:
+    """Drop a pronoun sentence quoted with its predecessor when the predecessor alone scores nearly as well:
+    then the predecessor is what answers, and the shorter quote is the better one. Keeps the order."""
+    alone = {s.sentence_id: s.score for s in scored if not s.extended}
+    return [s for s in scored if not (s.extended and alone.get(s.sentence_id - 1, float("-inf")) >= ratio * s.score)]
 
 
 class ExtractiveAnswerer:
@@ -156,9 +166,12 @@ class ExtractiveAnswerer:
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
             if not answer_type_matches(question, quote):
                 score *= TYPE_MISMATCH_PENALTY
-            scored.append(ScoredSentence(sid, sentence.doc_id, start, sentence.end, score, dense, lexical))
-        scored.sort(key=lambda s: (-s.score, s.sentence_id))
-        return scored
+            scored.append(
+                ScoredSentence(
+                    sid, sentence.doc_id, start, sentence.end, score, dense, lexical, start != sentence.start
+                )
+            )
+        return prefer_shorter_quotes(sorted(scored, key=lambda s: (-s.score, s.sentence_id)))
 
     def select_quotes(self, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best candidate if it clears the abstention threshold, plus corroborating quotes.

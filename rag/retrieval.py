@@ -75,7 +75,7 @@ class HybridRetriever:
         depth = min(n, max(self.settings.candidates_per_ranker, k))
         vector = self.embed_query(query) if query_vector is None else query_vector
 
-        dense = self._dense_top(vector, depth)
+        dense = self.dense_top(vector, depth)
         bm25_all = self.bm25_scores(query)
         bm25_ranking = [int(i) for i in np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all[i] > 0]
 
@@ -98,7 +98,7 @@ class HybridRetriever:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
 
-    def _dense_top(self, vector: np.ndarray, depth: int) -> dict[int, float]:
+    def dense_top(self, vector: np.ndarray, depth: int) -> dict[int, float]:
         """Chunk id -> cosine similarity for the `depth` nearest chunks, best first."""
         scores, ids = self.index.faiss_index.search(vector.reshape(1, -1).astype(np.float32), depth)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}

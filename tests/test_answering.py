@@ -143,3 +143,13 @@ def test_answer_type_and_coverage_helpers(components):
     stats = components.answerer.stats
     assert coverage({"ramstein"}, frozenset({"ramstein", "nato"}), stats) == 1.0
     assert coverage({"ramstein", "zzzunseen"}, frozenset({"ramstein"}), stats) < 0.5
+
+
+def test_two_sentence_quote_gives_way_to_a_first_sentence_that_answers_alone():
+    from rag.answering import ScoredSentence, prefer_shorter_quotes
+
+    pair = ScoredSentence(5, "d", 10, 90, 0.80, 0.8, 0.8, extended=True)
+    first_alone = ScoredSentence(4, "d", 10, 50, 0.78, 0.8, 0.8)
+    weak_first = ScoredSentence(4, "d", 10, 50, 0.50, 0.5, 0.5)
+    assert prefer_shorter_quotes([pair, first_alone]) == [first_alone]
+    assert prefer_shorter_quotes([pair, weak_first]) == [pair, weak_first]
