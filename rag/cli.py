@@ -102,7 +102,7 @@ def index_command(
         typer.echo("Building the index: " + "; ".join(reasons), err=True)
         started = time.perf_counter()
         embedder = Embedder(settings.model_path, settings.embed_batch_size)
-        index = build_index(settings, embedder, docs, progress=True)
+        index = build_index(settings, embedder, docs, progress=True, only_if_stale=not force)
         counts = index.manifest["counts"]
         typer.echo(
             f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} "

@@ -19,3 +19,7 @@ class CorpusError(RagError):
 
 class IndexStoreError(RagError):
     """The index folder cannot be read or written, or holds an index that cannot be used."""
+
+
+class IndexDamaged(IndexStoreError):
+    """The index files exist but cannot be used (truncated, inconsistent, another corpus version)."""

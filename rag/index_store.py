@@ -34,7 +34,7 @@ import numpy as np
 from rag.chunking import Chunk, Sentence, chunk_sentences, sentence_contexts, split_sentences
 from rag.corpus import Document, corpus_hash, load_corpus
 from rag.embedding import Embedder
-from rag.errors import IndexStoreError
+from rag.errors import IndexDamaged, IndexStoreError
 from rag.settings import Settings
 from rag.text import tokenize
 
@@ -146,15 +146,28 @@ def _require_writable(index_dir: Path) -> None:
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, docs: list[Document] | None = None, progress: bool = False
+    settings: Settings,
+    embedder: Embedder,
+    docs: list[Document] | None = None,
+    progress: bool = False,
+    only_if_stale: bool = False,
 ) -> CorpusIndex:
-    """Build the index for the seeds folder and make it current, atomically. Returns it loaded."""
+    """Build the index for the seeds folder and make it current, atomically. Returns it loaded.
+
+    With `only_if_stale`, an index that another process finished while this one waited for the build
+    lock is loaded instead of being built again.
+    """
     from filelock import FileLock
 
     index_dir = settings.index_dir
     _require_writable(index_dir)
     with FileLock(str(index_dir / ".lock"), timeout=600):
         docs = docs if docs is not None else load_corpus(settings.seeds_dir)
+        if only_if_stale and not stale_reasons(read_manifest(index_dir), expected_description(settings, docs)):
+            try:
+                return load_index(index_dir, docs)
+            except IndexDamaged:
+                pass  # build it again below
         builds = index_dir / "builds"
         builds.mkdir(exist_ok=True)
         _remove_leftovers(builds)
@@ -302,7 +315,7 @@ def load_index(index_dir: Path, docs: list[Document]) -> CorpusIndex:
     by_id = {d.doc_id: d for d in docs}
     for doc_id, entry in manifest["documents"].items():
         if doc_id not in by_id or by_id[doc_id].sha256 != entry["sha256"]:
-            raise IndexStoreError(f"index in {index_dir} was built from another version of {doc_id}")
+            raise IndexDamaged(f"index in {index_dir} was built from another version of {doc_id}")
     try:
         store = json.loads((path / "store.json").read_text(encoding="utf-8"))
         faiss_index = faiss.read_index(str(path / "chunks.faiss"))
@@ -312,11 +325,11 @@ def load_index(index_dir: Path, docs: list[Document]) -> CorpusIndex:
     except PermissionError as exc:
         raise IndexStoreError(f"cannot read the index in {index_dir}: permission denied") from exc
     except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise IndexStoreError(f"index in {index_dir} is damaged ({exc}); run `rag index`") from exc
+        raise IndexDamaged(f"index in {index_dir} is damaged ({exc}); run `rag index`") from exc
     sentences = [Sentence(**s) for s in store["sentences"]]
     chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in store["chunks"]]
     if faiss_index.ntotal != len(chunks) or not len(sentences) == len(sentence_vectors) == len(context_vectors):
-        raise IndexStoreError(f"index in {index_dir} is inconsistent; run `rag index`")
+        raise IndexDamaged(f"index in {index_dir} is inconsistent; run `rag index`")
     return CorpusIndex(
         path=path,
         manifest=manifest,
@@ -341,9 +354,7 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, f
     if not reasons:
         try:
             return load_index(settings.index_dir, docs)
-        except IndexStoreError as exc:
-            if "permission denied" in str(exc):
-                raise
+        except IndexDamaged as exc:
             reasons = [str(exc)]
     logger.info("building the index: %s", "; ".join(reasons))
-    return build_index(settings, embedder, docs, progress=progress)
+    return build_index(settings, embedder, docs, progress=progress, only_if_stale=not force)

@@ -137,3 +137,8 @@ def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path):
     settings = Settings(seeds_dir=Path(__file__).resolve().parents[1] / "seeds", index_dir=blocker / "index")
     with pytest.raises(index_store.IndexStoreError, match="cannot write the index folder"):
         open_index(settings, Embedder())
+
+
+def test_a_build_that_waited_for_the_lock_reuses_the_index_another_process_built(components):
+    again = index_store.build_index(components.settings, components.embedder, only_if_stale=True)
+    assert again.manifest["build_id"] == components.index.manifest["build_id"]
