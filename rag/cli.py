@@ -11,9 +11,10 @@ import logging
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -33,27 +34,16 @@ app = typer.Typer(
 )
 
 
-class _State:
-    overrides: dict[str, object] = {}  # noqa: RUF012 - per-invocation CLI options, reset by the callback
-
-
-def _settings() -> Settings:
-    try:
-        return Settings(**_State.overrides)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
-        _fail(f"invalid settings: {problems}", code=2)
-
-
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
-def _run(action: Callable[[], None]) -> None:
-    """Run a command body, turning domain errors into a message on stderr and an exit code."""
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn the library's errors into `error: ...` on stderr and an exit code (2: bad input, 1: other)."""
     try:
-        action()
+        yield
     except InvalidQuery as exc:
         _fail(str(exc), code=2)
     except RagError as exc:
@@ -62,6 +52,7 @@ def _run(action: Callable[[], None]) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     seeds_dir: Annotated[
         Path | None, typer.Option(help="Corpus folder (default: ./seeds, or RAG_SEEDS_DIR).", readable=False)
     ] = None,
@@ -70,7 +61,12 @@ def _options(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
-    _State.overrides = {k: v for k, v in {"seeds_dir": seeds_dir, "index_dir": index_dir}.items() if v is not None}
+    overrides = {k: v for k, v in {"seeds_dir": seeds_dir, "index_dir": index_dir}.items() if v is not None}
+    try:
+        ctx.obj = Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        _fail(f"invalid settings: {problems}", code=2)
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
@@ -79,6 +75,7 @@ def _options(
 
 @app.command("index")
 def index_command(
+    ctx: typer.Context,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
 ) -> None:
     """Build the index, or rebuild it when the seeds or settings changed."""
@@ -86,9 +83,8 @@ def index_command(
     from rag.embedding import Embedder
     from rag.index_store import build_index, expected_description, read_manifest, stale_reasons
 
-    settings = _settings()
-
-    def run() -> None:
+    settings: Settings = ctx.obj
+    with _domain_errors():
         docs = load_corpus(settings.seeds_dir)
         reasons = (
             ["--force"]
@@ -109,22 +105,21 @@ def index_command(
             f"sentences in {time.perf_counter() - started:.1f}s -> {index.path}"
         )
 
-    _run(run)
-
 
 @app.command("search")
 def search_command(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", "--k", help="Number of passages.")] = 5,
+    k: Annotated[int | None, typer.Option("-k", "--k", help="Number of passages (default 5).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Ranked passages for a query, with their dense, BM25 and fused scores."""
     from rag.retrieval import validate_question
     from rag.service import load_components
 
-    settings = _settings()
-
-    def run() -> None:
+    settings: Settings = ctx.obj
+    k = settings.default_k if k is None else k
+    with _domain_errors():
         validate_question(query, settings.max_question_chars)  # fail before loading anything
         if not 1 <= k <= settings.max_k:
             raise InvalidQuery(f"k must be from 1 to {settings.max_k}, got {k}")
@@ -140,8 +135,6 @@ def search_command(
                 f"dense={p.dense_score:.3f} bm25={p.bm25_score:.2f}"
             )
             typer.echo(textwrap.indent(textwrap.fill(p.chunk.text, 100), "   ") + "\n")
-
-    _run(run)
 
 
 def _passage_json(p: Passage, parts: QAComponents) -> dict:
@@ -160,6 +153,7 @@ def _passage_json(p: Passage, parts: QAComponents) -> dict:
 
 @app.command("ask")
 def ask_command(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer contract as JSON.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to read for the answer.")] = None,
@@ -168,24 +162,21 @@ def ask_command(
     from rag.retrieval import validate_question
     from rag.service import load_components
 
-    settings = _settings()
-
-    def run() -> None:
+    settings: Settings = ctx.obj
+    with _domain_errors():
         validate_question(question, settings.max_question_chars)
         if top_k is not None and not 1 <= top_k <= settings.max_k:
             raise InvalidQuery(f"--top-k must be from 1 to {settings.max_k}, got {top_k}")
         parts = load_components(settings, progress=sys.stderr.isatty())
         answer = parts.answerer.answer(question, top_k=top_k)
-        if as_json:
-            typer.echo(answer.model_dump_json(indent=2))
-            return
-        typer.echo(textwrap.fill(answer.answer, 100))
-        if answer.citations:
-            typer.echo("\nSources:")
-            for c in answer.citations:
-                typer.echo(f"  [{c.id}] {c.title} ({c.doc_id}, characters {c.start}-{c.end}, score {c.score:.3f})")
-
-    _run(run)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    typer.echo(textwrap.fill(answer.answer, 100))
+    if answer.citations:
+        typer.echo("\nSources:")
+        for c in answer.citations:
+            typer.echo(f"  [{c.id}] {c.title} ({c.doc_id}, characters {c.start}-{c.end}, score {c.score:.3f})")
 
 
 def main() -> None:
