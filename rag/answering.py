@@ -37,8 +37,9 @@ _HAS_DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|"
     r"October|November|December)\b"
 )
+# A count or amount: digits that are not a year, or a number word.
 _HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|hundred|thousand|million|billion)\b",
     re.IGNORECASE,
 )

@@ -140,6 +140,8 @@ def test_answer_type_and_coverage_helpers(components):
     assert not answer_type_matches("When was it founded?", "It was founded by the Allies.")
     assert answer_type_matches("How many Allies joined?", "Seventeen Allies joined.")
     assert not answer_type_matches("How many Allies joined?", "Allies joined.")
+    assert not answer_type_matches("How many Allies joined?", "Allies joined in 2024.")  # a year is no count
+    assert answer_type_matches("How much was invested?", "EUR 16.5 million was invested in 2023.")
     stats = components.answerer.stats
     assert coverage({"ramstein"}, frozenset({"ramstein", "nato"}), stats) == 1.0
     assert coverage({"ramstein", "zzzunseen"}, frozenset({"ramstein"}), stats) < 0.5
