@@ -134,9 +134,11 @@ class ExtractiveAnswerer:
         return TermStatistics(self.index.sentences)
 
     def answer(self, question: str, top_k: int | None = None) -> Answer:
+        """Quotes answering `question` from the `top_k` best passages, or an abstention."""
         question = validate_question(question, self.settings.max_question_chars)
         vector = self.retriever.embed_query(question)
-        passages = self.retriever.search(question, k=top_k or self.settings.answer_passages, query_vector=vector)
+        k = self.settings.answer_passages if top_k is None else top_k
+        passages = self.retriever.search(question, k=k, query_vector=vector)
         candidates = self.score_candidates(question, vector, [i for p in passages for i in p.chunk.sentence_ids])
         chosen = self.select_quotes(candidates)
         if not chosen:
