@@ -24,6 +24,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -184,10 +185,9 @@ def build_index(
         tmp.mkdir()
         try:
             started = time.perf_counter()
-            _write_build(tmp, settings, embedder, docs, progress)
-            manifest = json.loads((tmp / "manifest.json").read_text(encoding="utf-8"))
+            manifest = _write_build(tmp, settings, embedder, docs, progress)
             manifest["build_seconds"] = round(time.perf_counter() - started, 3)
-            _write_json(tmp / "manifest.json", manifest)
+            _write_json(tmp / "manifest.json", manifest)  # written last: a build without it is incomplete
             final = builds / manifest["build_id"]
             os.replace(tmp, final)
             _swap_current(index_dir, final)
@@ -199,7 +199,8 @@ def build_index(
     return load_index(index_dir, docs)
 
 
-def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[Document], progress: bool) -> None:
+def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[Document], progress: bool) -> dict:
+    """Write every index file but the manifest into `tmp`; return the manifest to write."""
     import bm25s
     import faiss
     from tqdm import tqdm
@@ -231,10 +232,11 @@ def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[D
     bm25.index(tokenize(chunk_inputs), show_progress=False)
     bm25.save(str(tmp / "bm25"), show_progress=False)
 
+    chunks_per_doc = Counter(c.doc_id for c in chunks)
     _write_json(
         tmp / "store.json",
         {
-            "documents": [_document_record(d, sum(1 for c in chunks if c.doc_id == d.doc_id)) for d in docs],
+            "documents": [_document_record(d, chunks_per_doc[d.doc_id]) for d in docs],
             "sentences": [asdict(s) for s in sentences],
             "chunks": [asdict(c) for c in chunks],
         },
@@ -242,9 +244,9 @@ def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[D
     description = expected_description(settings, docs)
     for doc_id, entry in description["documents"].items():
         entry["length"] = by_id[doc_id].length
-        entry["chunks"] = sum(1 for c in chunks if c.doc_id == doc_id)
+        entry["chunks"] = chunks_per_doc[doc_id]
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    manifest = {
+    return {
         **description,
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -256,7 +258,6 @@ def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[D
         "counts": {"documents": len(docs), "sentences": len(sentences), "chunks": len(chunks)},
         "embedded_chunk_text": "title + newline + clean chunk text",
     }
-    _write_json(tmp / "manifest.json", manifest)  # written last: a build without it is incomplete
 
 
 def _document_record(doc: Document, chunk_count: int) -> dict:
