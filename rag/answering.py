@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
+from rag.chat import Turn, contextualize, validate_history
 from rag.chunking import Sentence, sentence_contexts
 from rag.index_store import CorpusIndex
 from rag.retrieval import HybridRetriever, validate_question
@@ -133,13 +134,18 @@ class ExtractiveAnswerer:
     def stats(self) -> TermStatistics:
         return TermStatistics(self.index.sentences)
 
-    def answer(self, question: str, top_k: int | None = None) -> Answer:
-        """Quotes answering `question` from the `top_k` best passages, or an abstention."""
+    def answer(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer:
+        """Quotes answering `question` (asked after the chat `history`, if any) from the `top_k` best
+        passages, or an abstention."""
         question = validate_question(question, self.settings.max_question_chars)
-        vector = self.retriever.embed_query(question)
+        history = validate_history(history, self.settings.max_history_turns)
+        query = contextualize(question, history, self.settings.max_question_chars)
+        vector = self.retriever.embed_query(query)
         k = self.settings.answer_passages if top_k is None else top_k
-        passages = self.retriever.search(question, k=k, query_vector=vector)
-        candidates = self.score_candidates(question, vector, [i for p in passages for i in p.chunk.sentence_ids])
+        passages = self.retriever.search(query, k=k, query_vector=vector)
+        candidates = self.score_candidates(
+            query, vector, [i for p in passages for i in p.chunk.sentence_ids], answer_type_of=question
+        )
         chosen = self.select_quotes(candidates)
         if not chosen:
             return Answer(question=question, answer=ABSTENTION_TEXT, abstained=True, citations=[])
@@ -147,8 +153,15 @@ class ExtractiveAnswerer:
         text = " ".join(f"“{c.quote}” [{c.id}]" for c in citations)
         return Answer(question=question, answer=text, abstained=False, citations=citations)
 
-    def score_candidates(self, question: str, vector: np.ndarray, sentence_ids: list[int]) -> list[ScoredSentence]:
-        """Quotable sentences among `sentence_ids`, scored and sorted best first."""
+    def score_candidates(
+        self, question: str, vector: np.ndarray, sentence_ids: list[int], answer_type_of: str | None = None
+    ) -> list[ScoredSentence]:
+        """Quotable sentences among `sentence_ids`, scored and sorted best first.
+
+        `answer_type_of` is the question whose wording says what kind of answer is wanted (a date, a
+        count); by default `question` itself.
+        """
+        answer_type_of = question if answer_type_of is None else answer_type_of
         q_terms = set(tokenize([question])[0])
         seen: set[int] = set()
         scored: list[ScoredSentence] = []
@@ -167,7 +180,7 @@ class ExtractiveAnswerer:
             lexical = coverage(q_terms, self.stats.context_tokens[sid], self.stats)
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
-            if not answer_type_matches(question, quote):
+            if not answer_type_matches(answer_type_of, quote):
                 score *= TYPE_MISMATCH_PENALTY
             scored.append(
                 ScoredSentence(

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1, le=50, description="Passages returned by search by default.")
     max_k: int = Field(50, ge=1, le=1000)
     max_question_chars: int = Field(1000, ge=10)
+    max_history_turns: int = Field(50, ge=0, le=1000, description="Chat turns accepted before a question.")
 
     answer_passages: int = Field(5, ge=1, le=50, description="Passages read to compose an answer.")
     max_quotes: int = Field(3, ge=1, le=10)

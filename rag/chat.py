@@ -1,0 +1,62 @@
+"""Chat turns and follow-up questions: the history a client sends, and the query it implies.
+
+A follow-up such as "When was it established?" names its subject only in an earlier turn. Without a
+language model, the retrieval query is the follow-up together with the most recent earlier user
+question, so the subject comes along; a self-contained question is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.errors import InvalidQuery
+
+Role = Literal["user", "assistant"]
+
+# Words that point back at something said before: the question depends on its history.
+_REFERRING = re.compile(
+    r"\b(?:it|its|it's|they|them|their|this|that|these|those|he|she|his|her|there|then|the same|"
+    r"the other|the latter|the former|one|ones)\b",
+    re.IGNORECASE,
+)
+_ELLIPTIC_START = re.compile(r"^\s*(?:and|what about|how about|also|but|or)\b", re.IGNORECASE)
+# A question this short rarely names its own subject ("When?", "Who leads it?").
+_SHORT_QUESTION_WORDS = 4
+
+
+class Turn(BaseModel):
+    """One message of a chat: what the user asked or what the service answered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    content: str = Field(max_length=20_000)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether `question` leans on an earlier turn for its subject."""
+    words = re.findall(r"\w+", question)
+    return bool(_REFERRING.search(question) or _ELLIPTIC_START.match(question) or len(words) <= _SHORT_QUESTION_WORDS)
+
+
+def validate_history(history: list[Turn] | None, max_turns: int) -> list[Turn]:
+    history = list(history or [])
+    if len(history) > max_turns:
+        raise InvalidQuery(f"the history has {len(history)} turns; the limit is {max_turns}")
+    return history
+
+
+def contextualize(question: str, history: list[Turn], max_chars: int) -> str:
+    """The retrieval query for `question` asked after `history`, at most `max_chars` long.
+
+    A follow-up is prefixed with the most recent earlier user question, so its subject takes part in
+    retrieval and scoring; a self-contained question, or one with no earlier user turn, is returned as is.
+    """
+    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    room = max_chars - len(question) - 1
+    if not previous or room <= 0 or not is_follow_up(question):
+        return question
+    return f"{previous[-1][-room:]} {question}"
