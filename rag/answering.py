@@ -138,8 +138,7 @@ class ExtractiveAnswerer:
         """Quotes answering `question` (asked after the chat `history`, if any) from the `top_k` best
         passages, or an abstention."""
         question = validate_question(question, self.settings.max_question_chars)
-        history = validate_history(history, self.settings.max_history_turns)
-        query = contextualize(question, history, self.settings.max_question_chars)
+        query = self.retrieval_query(question, history)
         vector = self.retriever.embed_query(query)
         k = self.settings.answer_passages if top_k is None else top_k
         passages = self.retriever.search(query, k=k, query_vector=vector)
@@ -152,6 +151,12 @@ class ExtractiveAnswerer:
         citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
         text = " ".join(f"“{c.quote}” [{c.id}]" for c in citations)
         return Answer(question=question, answer=text, abstained=False, citations=citations)
+
+    def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
+        """What retrieval looks for when `question` is asked after `history`."""
+        question = validate_question(question, self.settings.max_question_chars)
+        history = validate_history(history, self.settings.max_history_turns)
+        return contextualize(question, history, self.settings.max_question_chars)
 
     def score_candidates(
         self, question: str, vector: np.ndarray, sentence_ids: list[int], answer_type_of: str | None = None

@@ -1,4 +1,4 @@
-"""The `rag` command line: `rag index`, `rag search`, `rag ask`.
+"""The `rag` command line: `rag index`, `rag search`, `rag ask`, `rag eval`.
 
 Typer was picked for the CLI: commands and options come from typed function signatures, with help,
 type checking and "No such option" errors for free.
@@ -104,6 +104,57 @@ def index_command(
             f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} "
             f"sentences in {time.perf_counter() - started:.1f}s -> {index.path}"
         )
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    eval_set: Annotated[Path, typer.Option("--set", help="Evaluation set (JSONL).")] = Path("eval/questions.jsonl"),
+    out: Annotated[Path, typer.Option(help="Folder for the run's JSON, Markdown and PNG.")] = Path("eval/results"),
+    peer: Annotated[bool, typer.Option(help="Also score the plain LangChain RAG baseline.")] = True,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a metric falls below the baseline.")] = False,
+    baseline: Annotated[Path, typer.Option(help="Baseline run for --check.")] = Path("eval/baseline.json"),
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Absolute drop of a metric forgiven by --check.")
+    ] = 0.005,
+    write_baseline: Annotated[
+        bool, typer.Option("--write-baseline", help="Make this run the baseline (commit it after review).")
+    ] = False,
+    compare_runs: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option("--compare", metavar="RUN_A RUN_B", help="Only compare two result files; runs nothing."),
+    ] = None,
+) -> None:
+    """Score the evaluation set: retrieval, answers, citations, abstention; gate against the baseline."""
+    from rag.evaluation import gate, report, runner
+    from rag.service import load_components
+
+    settings: Settings = ctx.obj
+    with _domain_errors():
+        if compare_runs is not None:
+            before, after = (gate.read_run(p) for p in compare_runs)
+            comparison = gate.compare(before, after, tolerance)
+            typer.echo(gate.format_comparison(comparison, before.run_id[:10], after.run_id[:10]))
+            return
+        reference = gate.read_run(baseline) if check else None  # fail early when the baseline is unusable
+        parts = load_components(settings, progress=sys.stderr.isatty())
+        run = runner.run_evaluation(parts, eval_set, with_peer=peer, progress=sys.stderr.isatty())
+        written = report.write_reports(run, out)
+        typer.echo(report.metrics_table(run))
+        typer.echo("\nWrote " + ", ".join(str(p) for p in written))
+        if write_baseline:
+            paths = report.write_reports(run, baseline.parent, stem=baseline.stem)
+            typer.echo("Baseline written: " + ", ".join(str(p) for p in paths))
+        if reference is not None:
+            comparison = gate.compare(reference, run, tolerance)
+            typer.echo("\nAgainst the baseline:\n" + gate.format_comparison(comparison, "baseline", "this run"))
+            if not comparison.passed:
+                _fail(
+                    f"{len(comparison.regressions)} metric(s) fell below the baseline by more than {tolerance}"
+                    + (f"; {len(comparison.problems)} problem(s)" if comparison.problems else ""),
+                    code=1,
+                )
+            typer.echo("Quality gate passed.")
 
 
 @app.command("search")

@@ -79,7 +79,8 @@ class HybridRetriever:
         bm25_all = self.bm25_scores(query)
         bm25_ranking = [int(i) for i in np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all[i] > 0]
 
-        fused = fuse_rankings([list(dense), bm25_ranking], k=self.settings.rrf_k)
+        rankings = {"hybrid": [list(dense), bm25_ranking], "dense": [list(dense)], "bm25": [bm25_ranking]}
+        fused = fuse_rankings(rankings[self.settings.retrieval], k=self.settings.rrf_k)
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [
             Passage(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(150, ge=0, description="Characters of whole sentences repeated from the previous chunk.")
 
+    retrieval: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Rankings used: dense and BM25 fused by RRF (default), or one of them alone."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates_per_ranker: int = Field(30, ge=1, le=1000)
     default_k: int = Field(5, ge=1, le=50, description="Passages returned by search by default.")

@@ -1,0 +1,167 @@
+"""Reports of an evaluation run: JSON (the record), Markdown (for people) and a PNG chart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rag.evaluation import metrics as metric_defs
+from rag.evaluation.dataset import Category
+from rag.evaluation.metrics import LATENCY_METRICS, QUALITY_METRICS
+from rag.evaluation.runner import RunResult
+
+# Metrics shown per category, and the ones charted.
+CATEGORY_COLUMNS = (
+    "questions",
+    "hit@1",
+    "hit@5",
+    "mrr",
+    "answer_accuracy",
+    "citation_precision",
+    "citation_recall",
+    "abstention_recall",
+    "both_sides_rate",
+)
+CHARTED = ("hit@5", "mrr", "answer_accuracy", "citation_precision", "citation_recall", "abstention_recall")
+
+
+def _cell(value: object, metric: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if metric.endswith("_ms") else f"{value:.3f}"
+    return str(value)
+
+
+def metrics_table(run: RunResult) -> str:
+    """Overall metrics, one column per system."""
+    names = list(run.systems)
+    rows = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for metric in (*QUALITY_METRICS, *LATENCY_METRICS):
+        cells = (_cell(run.systems[n].overall.get(metric), metric) for n in names)
+        rows.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def category_table(run: RunResult, system: str) -> str:
+    result = run.systems[system]
+    rows = ["| category | " + " | ".join(CATEGORY_COLUMNS) + " |", "|---|" + "---:|" * len(CATEGORY_COLUMNS)]
+    for category, values in result.by_category.items():
+        rows.append(f"| {category} | " + " | ".join(_cell(values.get(m), m) for m in CATEGORY_COLUMNS) + " |")
+    return "\n".join(rows)
+
+
+def question_table(run: RunResult) -> str:
+    names = list(run.systems)
+    header = "| id | category | " + " | ".join(f"{n} | {n} rank" for n in names) + " | quotes (ours) | ms (ours) |"
+    rows = [header, "|---|---|" + "---|---:|" * len(names) + "---|---:|"]
+    by_system = {n: {q.id: q for q in run.systems[n].questions} for n in names}
+    for q in run.primary.questions:
+        cells = []
+        for n in names:
+            r = by_system[n][q.id]
+            verdict = "✓" if r.correct else "✗"
+            if r.abstained:
+                verdict += " (abstained)"
+            cells.append(f"{verdict} | {_cell(r.first_relevant_rank)}")
+        quotes = f"{q.quotes_supported}/{len(q.quotes)} supported" if q.quotes else "–"
+        rows.append(f"| {q.id} | {q.category} | " + " | ".join(cells) + f" | {quotes} | {q.latency_ms:.1f} |")
+    return "\n".join(rows)
+
+
+def markdown_report(run: RunResult, chart_name: str | None = None) -> str:
+    settings = ", ".join(f"{k}={v}" for k, v in run.settings.items() if k not in ("seeds_dir", "index_dir"))
+    counts = {c.value: sum(q.category is c for q in run.primary.questions) for c in Category}
+    parts = [
+        f"# Evaluation run {run.run_id}",
+        "",
+        f"- commit: `{run.git_commit or 'unknown'}`" + (" (with uncommitted changes)" if run.git_dirty else ""),
+        f"- corpus hash: `{run.corpus_hash}`",
+        f"- evaluation set: `{run.eval_set}` ({len(run.primary.questions)} questions: "
+        + ", ".join(f"{n} {c}" for c, n in counts.items() if n)
+        + f"), sha256 `{run.eval_set_sha256[:16]}`",
+        f"- settings: {settings}",
+        *(f"- **{name}**: {s.description}" for name, s in run.systems.items()),
+        "",
+        "## Overall",
+        "",
+        metrics_table(run),
+        "",
+    ]
+    if chart_name:
+        parts += [f"![metrics by category]({chart_name})", ""]
+    for name in run.systems:
+        parts += [f"## By category: {name}", "", category_table(run, name), ""]
+    parts += [
+        "## Per question",
+        "",
+        "✓: an acceptable answer is in the quotes (or, for unanswerable questions, the system abstained). "
+        "rank: first retrieved passage overlapping gold evidence.",
+        "",
+        question_table(run),
+        "",
+        "## Definitions",
+        "",
+        metric_defs.__doc__.split("Definitions (the report repeats them):", 1)[1].strip(),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def write_chart(run: RunResult, path: Path) -> None:
+    """Grouped bars: the project's metrics by category, and every system's overall metrics."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    ours = run.primary
+    categories = list(ours.by_category)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.8 / len(CHARTED)
+    x = np.arange(len(categories))
+    for i, metric in enumerate(CHARTED):
+        values = [ours.by_category[c].get(metric) for c in categories]
+        left.bar(x + i * width, [v if v is not None else 0 for v in values], width, label=metric)
+    left.set_xticks(x + width * (len(CHARTED) - 1) / 2, categories, rotation=15)
+    left.set_ylim(0, 1.05)
+    left.set_title(f"{ours.name}: metrics by category")
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(CHARTED) // 2)
+
+    names = list(run.systems)
+    overall = [m for m in QUALITY_METRICS if any(run.systems[n].overall.get(m) is not None for n in names)]
+    y = np.arange(len(overall))
+    height = 0.8 / len(names)
+    for j, name in enumerate(names):
+        values = [run.systems[name].overall.get(m) for m in overall]
+        right.barh(y + j * height, [v if v is not None else 0 for v in values], height, label=name)
+    right.set_yticks(y + height * (len(names) - 1) / 2, overall, fontsize=8)
+    right.invert_yaxis()
+    right.set_xlim(0, 1.05)
+    right.set_title("overall")
+    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=len(names))
+    fig.suptitle(f"Evaluation {run.run_id}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def write_reports(run: RunResult, folder: Path, stem: str | None = None) -> list[Path]:
+    """Write `<stem>.json`, `<stem>.md` and `<stem>.png` into `folder`; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = stem or run.run_id
+    json_path, md_path, png_path = (folder / f"{stem}{ext}" for ext in (".json", ".md", ".png"))
+    # Each file is written beside its target and renamed over it, so a crash never leaves half a baseline.
+    tmp_png = png_path.with_suffix(".png.tmp")
+    write_chart(run, tmp_png)
+    os.replace(tmp_png, png_path)
+    _replace_text(md_path, markdown_report(run, chart_name=png_path.name))
+    _replace_text(json_path, run.model_dump_json(indent=1) + "\n")
+    return [json_path, md_path, png_path]
+
+
+def _replace_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
