@@ -127,6 +127,7 @@ def eval_command(
 ) -> None:
     """Score the evaluation set: retrieval, answers, citations, abstention; gate against the baseline."""
     from rag.evaluation import gate, report, runner
+    from rag.evaluation.dataset import load_eval_set
     from rag.service import load_components
 
     settings: Settings = ctx.obj
@@ -136,9 +137,11 @@ def eval_command(
             comparison = gate.compare(before, after, tolerance)
             typer.echo(gate.format_comparison(comparison, before.run_id[:10], after.run_id[:10]))
             return
-        reference = gate.read_run(baseline) if check else None  # fail early when the baseline is unusable
+        # Fail early, before loading anything, when the set or the baseline is unusable.
+        items = load_eval_set(eval_set)
+        reference = gate.read_run(baseline) if check else None
         parts = load_components(settings, progress=sys.stderr.isatty())
-        run = runner.run_evaluation(parts, eval_set, with_peer=peer, progress=sys.stderr.isatty())
+        run = runner.run_evaluation(parts, items, eval_set, with_peer=peer, progress=sys.stderr.isatty())
         written = report.write_reports(run, out)
         typer.echo(report.metrics_table(run))
         typer.echo("\nWrote " + ", ".join(str(p) for p in written))

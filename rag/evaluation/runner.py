@@ -107,14 +107,16 @@ def load_run(path: Path) -> RunResult:
 
 
 def run_evaluation(
-    components: QAComponents, eval_set_path: Path, with_peer: bool = True, progress: bool = True
+    components: QAComponents,
+    items: list[EvalItem],
+    eval_set_path: Path,
+    with_peer: bool = True,
+    progress: bool = True,
 ) -> RunResult:
-    """Load the set at `eval_set_path` and score this project's system (and the LangChain peer) on it."""
+    """Score this project's system (and the LangChain peer) on `items`, read from `eval_set_path`."""
     from rag.embedding import bundled_model_path
-    from rag.evaluation.dataset import load_eval_set
     from rag.evaluation.systems import LangChainBaseline, PipelineSystem
 
-    items = load_eval_set(eval_set_path)
     systems: list[EvalSystem] = [PipelineSystem(components)]
     if with_peer:
         model_path = components.settings.model_path or bundled_model_path()

@@ -1,0 +1,289 @@
+"""The evaluation runner: metric definitions, the regression gate, reports, and `rag eval` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.cli import app
+from rag.evaluation.dataset import Category, EvalItem, Span, load_eval_set
+from rag.evaluation.gate import compare, format_comparison
+from rag.evaluation.metrics import (
+    QUALITY_METRICS,
+    Quote,
+    SystemOutput,
+    aggregate,
+    overlaps,
+    retrieval_scores,
+    score_question,
+)
+from rag.evaluation.report import markdown_report, write_reports
+from rag.evaluation.runner import RunResult, SystemResult, evaluate
+from rag.evaluation.systems import LangChainBaseline, PipelineSystem
+from rag.service import QAComponents
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_SET = REPO / "eval" / "questions.jsonl"
+BASELINE = REPO / "eval" / "baseline.json"
+
+TEXT = "Alpha facts here. The centre is in Ramstein since 2024. Unrelated filler sentence follows."
+TEXTS = {"d1": TEXT, "d2": "Another document says 2019 was the year."}
+GOLD = Span(doc_id="d1", start=TEXT.index("The centre"), end=TEXT.index(" Unrelated"))
+
+
+def item(category: Category = Category.FACT, **kw) -> EvalItem:
+    fields = {"id": "q1", "category": category, "question": "Where is the centre?"}
+    if category is not Category.UNANSWERABLE:
+        fields |= {"answers": ["Ramstein"], "gold_docs": ["d1"], "evidence": [GOLD]}
+    return EvalItem(**(fields | kw))
+
+
+def quote(doc_id: str, start: int, end: int, text: str | None = None) -> Quote:
+    return Quote(doc_id=doc_id, start=start, end=end, text=TEXTS[doc_id][start:end] if text is None else text)
+
+
+def output(retrieved: list[Span], quotes: list[Quote], abstained: bool = False) -> SystemOutput:
+    return SystemOutput(retrieved=retrieved, abstained=abstained, quotes=quotes, latency_ms=1.0)
+
+
+# --- metric definitions -------------------------------------------------------------------------------
+
+
+def test_overlap_needs_half_of_the_shorter_span() -> None:
+    assert overlaps(Span(doc_id="d1", start=0, end=100), Span(doc_id="d1", start=40, end=60))
+    assert overlaps(Span(doc_id="d1", start=0, end=10), Span(doc_id="d1", start=5, end=100))
+    assert not overlaps(Span(doc_id="d1", start=0, end=10), Span(doc_id="d1", start=6, end=100))
+    assert not overlaps(Span(doc_id="d1", start=0, end=10), Span(doc_id="d2", start=0, end=10))
+
+
+def test_retrieval_scores_rank_recall_and_ndcg() -> None:
+    g1, g2 = Span(doc_id="d1", start=0, end=10), Span(doc_id="d2", start=0, end=10)
+    miss = Span(doc_id="d1", start=50, end=60)
+    assert retrieval_scores([g1, g2], [g1, g2]) == (1, 1.0, 1.0)
+    first, recall, ndcg = retrieval_scores([miss, g2], [g1, g2])
+    assert (first, recall) == (2, 0.5)
+    assert 0 < ndcg < 0.5
+    assert retrieval_scores([miss], [g1]) == (None, 0.0, 0.0)
+    # A passage covering an already covered span earns nothing more.
+    assert retrieval_scores([g1, g1], [g1, g2])[2] < 1.0
+
+
+def test_a_right_answer_with_a_supporting_valid_quote() -> None:
+    r = score_question(item(), output([GOLD], [quote("d1", GOLD.start, GOLD.end)]), TEXTS)
+    assert r.correct and r.answer_correct
+    assert (r.first_relevant_rank, r.quotes_valid, r.quotes_supported) == (1, 1, 1)
+
+
+def test_a_quote_that_is_not_the_source_text_is_invalid() -> None:
+    forged = quote("d1", GOLD.start, GOLD.end, text="The centre is in Ramstein since 2023.")
+    r = score_question(item(), output([GOLD], [forged]), TEXTS)
+    assert r.quotes_valid == 0
+    assert aggregate([r])["quote_validity"] == 0.0
+
+
+def test_a_wrong_quote_is_unsupported_and_the_answer_wrong() -> None:
+    filler = TEXT.index("Unrelated")
+    r = score_question(item(), output([GOLD], [quote("d1", filler, len(TEXT))]), TEXTS)
+    assert not r.correct and r.answer_correct is False and r.quotes_supported == 0
+    metrics = aggregate([r])
+    assert (metrics["answer_accuracy"], metrics["citation_precision"], metrics["citation_recall"]) == (0.0, 0.0, 0.0)
+
+
+def test_abstention_precision_and_recall() -> None:
+    answerable = score_question(item(id="a"), output([], [], abstained=True), TEXTS)
+    unanswerable = score_question(item(Category.UNANSWERABLE, id="u"), output([], [], abstained=True), TEXTS)
+    missed = score_question(
+        item(Category.UNANSWERABLE, id="m"), output([], [quote("d1", 0, 17)], abstained=False), TEXTS
+    )
+    assert unanswerable.correct and not answerable.correct and not missed.correct
+    metrics = aggregate([answerable, unanswerable, missed])
+    assert metrics["abstention_precision"] == 0.5  # one of two abstentions was right
+    assert metrics["abstention_recall"] == 0.5  # one of two unanswerable questions abstained on
+    assert metrics["answer_accuracy"] == 0.0
+
+
+def test_both_sides_needs_a_supporting_quote_for_every_side() -> None:
+    other = Span(doc_id="d2", start=0, end=len(TEXTS["d2"]))
+    disagreement = item(
+        Category.DISAGREEMENT,
+        answers=["2024", "2019"],
+        gold_docs=["d1", "d2"],
+        evidence=[GOLD, other],
+        sides=[{"answers": ["2024"], "evidence": [GOLD]}, {"answers": ["2019"], "evidence": [other]}],
+    )
+    one_side = score_question(disagreement, output([GOLD], [quote("d1", GOLD.start, GOLD.end)]), TEXTS)
+    both = score_question(
+        disagreement, output([GOLD], [quote("d1", GOLD.start, GOLD.end), quote("d2", 0, other.end)]), TEXTS
+    )
+    assert one_side.answer_correct and not one_side.both_sides
+    assert both.both_sides
+    assert aggregate([one_side, both])["both_sides_rate"] == 0.5
+
+
+# --- the regression gate --------------------------------------------------------------------------------
+
+
+def run_of(results: dict[str, bool], run_id: str = "run", eval_sha: str = "s", corpus: str = "c") -> RunResult:
+    """A run in which question `id` is answered right when `results[id]` is true."""
+    scored = []
+    for qid, right in results.items():
+        quotes = [quote("d1", GOLD.start, GOLD.end)] if right else [quote("d1", 0, 17)]
+        scored.append(score_question(item(id=qid), output([GOLD], quotes), TEXTS))
+    system = SystemResult(name="ours", description="", overall=aggregate(scored), by_category={}, questions=scored)
+    return RunResult(
+        run_id=run_id,
+        created_at="now",
+        git_commit=None,
+        git_dirty=None,
+        settings={},
+        corpus_hash=corpus,
+        eval_set="x",
+        eval_set_sha256=eval_sha,
+        systems={"ours": system},
+    )
+
+
+def test_gate_flags_regressions_and_flipped_questions() -> None:
+    before = run_of({f"q{i}": True for i in range(10)})
+    after = run_of({f"q{i}": i != 3 for i in range(10)})
+    result = compare(before, after, tolerance=0.05)
+    assert not result.passed
+    assert result.broke == ["q3"] and result.fixed == []
+    assert {d.metric for d in result.regressions} >= {"answer_accuracy", "citation_recall"}
+    text = format_comparison(result, "baseline", "this run")
+    assert "REGRESSION" in text and "q3" in text
+    # The reverse direction is an improvement, not a regression.
+    improved = compare(after, before, tolerance=0.05)
+    assert improved.passed and improved.fixed == ["q3"]
+
+
+def test_gate_tolerance_forgives_small_drops_only() -> None:
+    before = run_of({f"q{i}": True for i in range(10)})
+    after = run_of({f"q{i}": i != 3 for i in range(10)})
+    assert compare(before, after, tolerance=0.15).passed
+    assert not compare(before, after, tolerance=0.05).passed
+
+
+def test_gate_refuses_a_baseline_of_another_evaluation_set_or_corpus() -> None:
+    same = {"q0": True}
+    assert "evaluation set changed" in compare(run_of(same), run_of(same, eval_sha="other")).problems[0]
+    assert "corpus changed" in compare(run_of(same), run_of(same, corpus="other")).problems[0]
+
+
+def test_reports_are_written_and_name_every_question(tmp_path: Path) -> None:
+    run = run_of({"q0": True, "q1": False})
+    paths = write_reports(run, tmp_path, stem="r")
+    assert [p.name for p in paths] == ["r.json", "r.md", "r.png"]
+    assert paths[2].read_bytes().startswith(b"\x89PNG")
+    assert RunResult.model_validate_json(paths[0].read_text()).primary.overall == run.primary.overall
+    md = markdown_report(run)
+    assert "| q0 |" in md and "| q1 |" in md and "answer_accuracy" in md
+
+
+# --- end to end on the real evaluation set, with the real model -------------------------------------------
+
+
+def _without_latency(run: RunResult) -> dict:
+    data = json.loads(run.model_dump_json())
+    for system in data["systems"].values():
+        for scope in [system["overall"], *system["by_category"].values()]:
+            for key in [k for k in scope if k.endswith("_ms")]:
+                del scope[key]
+        for q in system["questions"]:
+            del q["latency_ms"]
+    for key in ("run_id", "created_at", "git_dirty"):
+        del data[key]
+    return data
+
+
+@pytest.mark.slow
+def test_same_code_settings_and_corpus_give_the_same_numbers(components: QAComponents) -> None:
+    items = load_eval_set(EVAL_SET)
+    first = evaluate(items, EVAL_SET, components, [PipelineSystem(components)], progress=False)
+    second = evaluate(items, EVAL_SET, components, [PipelineSystem(components)], progress=False)
+    assert _without_latency(first) == _without_latency(second)
+    assert first.primary.overall["quote_validity"] == 1.0
+    assert first.primary.overall["questions"] == len(items)
+
+
+@pytest.mark.slow
+def test_langchain_peer_is_scored_with_the_same_metrics(components: QAComponents) -> None:
+    from rag.embedding import bundled_model_path
+
+    items = load_eval_set(EVAL_SET)
+    peer = LangChainBaseline(list(components.index.documents.values()), str(bundled_model_path()))
+    run = evaluate(items, EVAL_SET, components, [PipelineSystem(components), peer], progress=False)
+    baseline = run.systems["langchain"]
+    assert set(QUALITY_METRICS) <= set(baseline.overall)
+    assert baseline.overall["quote_validity"] == 1.0  # its chunks are cut from the source with start_index
+    assert baseline.overall["abstention_recall"] == 0.0  # it never abstains
+    assert len(baseline.questions) == len(items)
+
+
+def _eval_cli(components: QAComponents, tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    settings = components.settings
+    return CliRunner().invoke(
+        app,
+        [
+            "--seeds-dir",
+            str(settings.seeds_dir),
+            "--index-dir",
+            str(settings.index_dir),
+            "eval",
+            "--set",
+            str(EVAL_SET),
+            "--out",
+            str(tmp_path / "results"),
+            "--no-peer",
+            *args,
+        ],
+        env=env,
+    )
+
+
+@pytest.mark.slow
+def test_check_passes_on_the_committed_configuration(components: QAComponents, tmp_path: Path) -> None:
+    result = _eval_cli(components, tmp_path, "--check", "--baseline", str(BASELINE))
+    assert result.exit_code == 0, result.output
+    assert "Quality gate passed" in result.output
+    assert len(list((tmp_path / "results").glob("*.json"))) == 1
+
+
+@pytest.mark.slow
+def test_check_fails_on_a_degraded_configuration(components: QAComponents, tmp_path: Path) -> None:
+    degraded = {"RAG_RETRIEVAL": "bm25", "RAG_ANSWER_PASSAGES": "1"}
+    result = _eval_cli(components, tmp_path, "--check", "--baseline", str(BASELINE), env=degraded)
+    assert result.exit_code == 1, result.output
+    assert "REGRESSION" in result.output
+    assert "fell below the baseline" in result.output
+    broke = result.output.split("right -> wrong (", 1)[1]
+    assert not broke.startswith("0)")  # the flipped questions are listed
+
+
+@pytest.mark.slow
+def test_compare_prints_deltas_between_two_runs(components: QAComponents, tmp_path: Path) -> None:
+    assert _eval_cli(components, tmp_path).exit_code == 0
+    assert _eval_cli(components, tmp_path, env={"RAG_RETRIEVAL": "dense"}).exit_code == 0
+    runs = sorted((tmp_path / "results").glob("*.json"))
+    if len(runs) == 1:  # both runs in the same second share a name; compare with the baseline instead
+        runs = [BASELINE, runs[0]]
+    result = CliRunner().invoke(app, ["eval", "--compare", str(runs[0]), str(runs[1])])
+    assert result.exit_code == 0, result.output
+    assert "right -> wrong" in result.output and "metric" in result.output
+
+
+def test_bad_inputs_to_rag_eval_are_clear_errors(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(app, ["eval", "--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert missing.exit_code == 1 and "cannot read" in missing.output
+    junk = tmp_path / "junk.json"
+    junk.write_text("{}")
+    wrong = CliRunner().invoke(app, ["eval", "--compare", str(junk), str(junk)])
+    assert wrong.exit_code == 1 and "not a result of `rag eval`" in wrong.output
+    bad_set = tmp_path / "set.jsonl"
+    bad_set.write_text('{"id": "x"}\n')
+    result = CliRunner().invoke(app, ["eval", "--set", str(bad_set), "--out", str(tmp_path / "out"), "--no-peer"])
+    assert result.exit_code == 1 and "set.jsonl:1" in result.output
+    assert not (tmp_path / "out").exists()  # nothing written for a set that does not load
