@@ -1,0 +1,188 @@
+"""The evaluation set: it loads, meets the category minimums and agrees with the real seed files."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rag.corpus import load_corpus
+from rag.evaluation.dataset import (
+    MINIMUM_COUNTS,
+    MINIMUM_FACTS_PER_DOCUMENT,
+    Category,
+    EvalItem,
+    EvalSetError,
+    check_against_corpus,
+    contains_answer,
+    load_eval_set,
+)
+from tests.conftest import KNOWN_DEBRIS
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_SET = REPO / "eval" / "questions.jsonl"
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[EvalItem]:
+    return load_eval_set(EVAL_SET)
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, str]:
+    return {doc.doc_id: doc.text for doc in load_corpus(SEEDS)}
+
+
+def by_category(items: list[EvalItem], category: Category) -> list[EvalItem]:
+    return [item for item in items if item.category is category]
+
+
+def test_the_set_loads_with_unique_ids(items: list[EvalItem]) -> None:
+    ids = [item.id for item in items]
+    assert len(ids) == len(set(ids))
+    assert len(items) >= 90
+
+
+@pytest.mark.parametrize("category", list(MINIMUM_COUNTS))
+def test_each_category_meets_its_minimum(items: list[EvalItem], category: Category) -> None:
+    assert len(by_category(items, category)) >= MINIMUM_COUNTS[category]
+
+
+def test_every_seed_document_has_enough_fact_questions(items: list[EvalItem], texts: dict[str, str]) -> None:
+    facts = Counter(doc for item in by_category(items, Category.FACT) for doc in item.gold_docs)
+    for doc_id in texts:
+        assert facts[doc_id] >= MINIMUM_FACTS_PER_DOCUMENT, doc_id
+
+
+def test_the_set_agrees_with_the_real_seeds(items: list[EvalItem], texts: dict[str, str]) -> None:
+    assert check_against_corpus(items, texts) == []
+
+
+def test_answers_are_non_blank(items: list[EvalItem]) -> None:
+    for item in items:
+        assert all(a.strip() for a in item.answers), item.id
+        assert all(a.strip() for side in item.sides for a in side.answers), item.id
+
+
+def test_no_evidence_lies_on_debris(items: list[EvalItem], texts: dict[str, str]) -> None:
+    for item in items:
+        for span in item.evidence:
+            quoted = texts[span.doc_id][span.start : span.end]
+            assert not any(debris in quoted for debris in KNOWN_DEBRIS), item.id
+
+
+def test_disagreements_have_sides_from_at_least_two_documents(items: list[EvalItem]) -> None:
+    for item in by_category(items, Category.DISAGREEMENT):
+        side_docs = [{span.doc_id for span in side.evidence} for side in item.sides]
+        assert len(set().union(*side_docs)) >= 2, item.id
+        # the item's answers and evidence are the union of its sides'
+        assert {a for side in item.sides for a in side.answers} == set(item.answers), item.id
+        assert {s for side in item.sides for s in side.evidence} == set(item.evidence), item.id
+
+
+def test_multi_document_items_cite_two_documents(items: list[EvalItem]) -> None:
+    for item in by_category(items, Category.MULTI_DOC):
+        assert len({span.doc_id for span in item.evidence}) >= 2, item.id
+
+
+def test_unanswerable_items_are_tagged(items: list[EvalItem]) -> None:
+    unanswerable = by_category(items, Category.UNANSWERABLE)
+    kinds = Counter()
+    for item in unanswerable:
+        tags = {"in_domain", "off_topic"} & set(item.tags)
+        assert len(tags) == 1, item.id
+        kinds.update(tags)
+    assert kinds["in_domain"] >= 10
+    assert kinds["off_topic"] >= 5
+
+
+def test_follow_up_histories_end_with_a_verbatim_assistant_quote(items: list[EvalItem], texts: dict[str, str]) -> None:
+    for item in by_category(items, Category.FOLLOW_UP):
+        assert item.history[0].role == "user", item.id
+        assert item.history[-1].role == "assistant", item.id
+        assert any(item.history[-1].content in text for text in texts.values()), item.id
+    for item in items:
+        if item.category is not Category.FOLLOW_UP:
+            assert item.history == [], item.id
+
+
+# --- the checks can fail ----------------------------------------------------------------------------
+
+TEXTS = {"doc_a": "NATO set up its space centre at Ramstein in 2020."}
+
+
+def item(**changes: object) -> EvalItem:
+    fields: dict[str, object] = {
+        "id": "fact-a",
+        "category": "fact",
+        "question": "Where is the space centre?",
+        "answers": ["Ramstein"],
+        "gold_docs": ["doc_a"],
+        "evidence": [{"doc_id": "doc_a", "start": 0, "end": len(TEXTS["doc_a"])}],
+    }
+    fields.update(changes)
+    return EvalItem.model_validate(fields)
+
+
+def test_a_consistent_item_has_no_problem() -> None:
+    assert check_against_corpus([item()], TEXTS) == []
+    assert contains_answer(TEXTS["doc_a"], ["ramstein"])
+
+
+def test_a_span_past_the_end_of_the_file_is_a_problem() -> None:
+    end = len(TEXTS["doc_a"]) + 5
+    problems = check_against_corpus([item(evidence=[{"doc_id": "doc_a", "start": 0, "end": end}])], TEXTS)
+    assert len(problems) == 1
+    assert "past the end" in problems[0]
+
+
+def test_a_span_without_the_answer_is_a_problem() -> None:
+    problems = check_against_corpus([item(evidence=[{"doc_id": "doc_a", "start": 0, "end": 20}])], TEXTS)
+    assert len(problems) == 1
+    assert "no acceptable answer" in problems[0]
+
+
+def test_an_unknown_document_is_a_problem() -> None:
+    bad = item(gold_docs=["doc_x"], evidence=[{"doc_id": "doc_x", "start": 0, "end": 10}])
+    problems = check_against_corpus([bad], TEXTS)
+    assert len(problems) == 1
+    assert "unknown document" in problems[0]
+
+
+def test_a_side_without_its_answer_is_a_problem() -> None:
+    span = {"doc_id": "doc_a", "start": 0, "end": len(TEXTS["doc_a"])}
+    bad = item(
+        category="disagreement",
+        answers=["2020", "2024"],
+        sides=[{"answers": ["2020"], "evidence": [span]}, {"answers": ["2024"], "evidence": [span]}],
+    )
+    problems = check_against_corpus([bad], TEXTS)
+    assert problems == ["fact-a: side 2's answer is not inside its evidence"]
+
+
+def test_a_malformed_line_names_its_line_number(tmp_path: Path) -> None:
+    good = item().model_dump_json()
+    path = tmp_path / "questions.jsonl"
+    path.write_text(f"{good}\n\n{{not json\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"questions\.jsonl:3:"):
+        load_eval_set(path)
+
+
+def test_an_invalid_item_names_its_line_number(tmp_path: Path) -> None:
+    good = json.loads(item().model_dump_json())
+    bad = {**good, "id": "fact-b", "evidence": []}
+    path = tmp_path / "questions.jsonl"
+    path.write_text(f"{json.dumps(good)}\n{json.dumps(bad)}\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"questions\.jsonl:2:"):
+        load_eval_set(path)
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    good = item().model_dump_json()
+    path = tmp_path / "questions.jsonl"
+    path.write_text(f"{good}\n{good}\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match="duplicate ids: fact-a"):
+        load_eval_set(path)
