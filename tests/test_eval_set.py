@@ -111,7 +111,7 @@ def test_follow_up_histories_end_with_a_verbatim_assistant_quote(items: list[Eva
 
 # --- the checks can fail ----------------------------------------------------------------------------
 
-TEXTS = {"doc_a": "NATO set up its space centre at Ramstein in 2020."}
+TEXTS = {"doc_a": "NATO set up its space centre at Ramstein in 2020.", "doc_b": "The centre opened in 2022."}
 
 
 def item(**changes: object) -> EvalItem:
@@ -152,15 +152,33 @@ def test_an_unknown_document_is_a_problem() -> None:
     assert "unknown document" in problems[0]
 
 
+def disagreement(answers: tuple[str, str] = ("2020", "2022"), **changes: object) -> EvalItem:
+    a = {"doc_id": "doc_a", "start": 0, "end": len(TEXTS["doc_a"])}
+    b = {"doc_id": "doc_b", "start": 0, "end": len(TEXTS["doc_b"])}
+    fields: dict[str, object] = {
+        "category": "disagreement",
+        "answers": list(answers),
+        "gold_docs": ["doc_a", "doc_b"],
+        "evidence": [a, b],
+        "sides": [{"answers": [answers[0]], "evidence": [a]}, {"answers": [answers[1]], "evidence": [b]}],
+    }
+    return item(**(fields | changes))
+
+
 def test_a_side_without_its_answer_is_a_problem() -> None:
-    span = {"doc_id": "doc_a", "start": 0, "end": len(TEXTS["doc_a"])}
-    bad = item(
-        category="disagreement",
-        answers=["2020", "2024"],
-        sides=[{"answers": ["2020"], "evidence": [span]}, {"answers": ["2024"], "evidence": [span]}],
-    )
-    problems = check_against_corpus([bad], TEXTS)
+    assert check_against_corpus([disagreement()], TEXTS) == []
+    problems = check_against_corpus([disagreement(("2020", "2024"))], TEXTS)
     assert problems == ["fact-a: side 2's answer is not inside its evidence"]
+
+
+def test_disagreement_sides_must_match_the_item_and_cite_two_documents() -> None:
+    a = {"doc_id": "doc_a", "start": 0, "end": len(TEXTS["doc_a"])}
+    with pytest.raises(ValueError, match="two documents"):
+        disagreement(sides=[{"answers": ["2020"], "evidence": [a]}, {"answers": ["2022"], "evidence": [a]}])
+    with pytest.raises(ValueError, match="answers must be exactly"):
+        item(**(disagreement().model_dump() | {"answers": ["2020"]}))
+    with pytest.raises(ValueError, match=r"at least 1 character"):
+        item(answers=["  "])
 
 
 def test_a_malformed_line_names_its_line_number(tmp_path: Path) -> None:

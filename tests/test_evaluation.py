@@ -36,7 +36,9 @@ GOLD = Span(doc_id="d1", start=TEXT.index("The centre"), end=TEXT.index(" Unrela
 
 def item(category: Category = Category.FACT, **kw) -> EvalItem:
     fields = {"id": "q1", "category": category, "question": "Where is the centre?"}
-    if category is not Category.UNANSWERABLE:
+    if category is Category.UNANSWERABLE:
+        fields |= {"tags": ["in_domain"]}
+    else:
         fields |= {"answers": ["Ramstein"], "gold_docs": ["d1"], "evidence": [GOLD]}
     return EvalItem(**(fields | kw))
 

@@ -10,14 +10,18 @@ import json
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from rag.chat import Turn
 from rag.errors import RagError
 from rag.text import squash_whitespace
 
 DEFAULT_EVAL_SET = Path("eval/questions.jsonl")
+# An acceptable answer: never blank, since "" would occur in every quote.
+AnswerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+UNANSWERABLE_KINDS = frozenset({"in_domain", "off_topic"})
 
 
 class Category(StrEnum):
@@ -63,7 +67,7 @@ class Side(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    answers: list[str] = Field(min_length=1)
+    answers: list[AnswerText] = Field(min_length=1)
     evidence: list[Span] = Field(min_length=1)
 
 
@@ -74,7 +78,7 @@ class EvalItem(BaseModel):
     category: Category
     question: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list)
-    answers: list[str] = Field(default_factory=list, description="Any of these in the quotes is a right answer.")
+    answers: list[AnswerText] = Field(default_factory=list, description="Any of these in the quotes is a right answer.")
     gold_docs: list[str] = Field(default_factory=list)
     evidence: list[Span] = Field(default_factory=list)
     sides: list[Side] = Field(default_factory=list, description="Disagreement questions: every side.")
@@ -90,20 +94,32 @@ class EvalItem(BaseModel):
         if self.category is Category.UNANSWERABLE:
             if self.answers or self.evidence or self.gold_docs or self.sides:
                 raise ValueError("an unanswerable item has no answers, gold documents, evidence or sides")
+            if len(UNANSWERABLE_KINDS & set(self.tags)) != 1:
+                raise ValueError("an unanswerable item is tagged either in_domain or off_topic")
             return self
         if not self.answers or not self.evidence or not self.gold_docs:
             raise ValueError("an answerable item needs answers, gold_docs and evidence")
         if {s.doc_id for s in self.evidence} != set(self.gold_docs):
             raise ValueError("evidence spans must cover exactly the gold documents")
-        if self.category is Category.DISAGREEMENT and len(self.sides) < 2:
-            raise ValueError("a disagreement item needs at least two sides")
+        if self.category is Category.DISAGREEMENT:
+            self._check_sides()
         if self.category is not Category.DISAGREEMENT and self.sides:
             raise ValueError("only disagreement items have sides")
-        if self.category is Category.FOLLOW_UP and not self.history:
-            raise ValueError("a follow-up item needs a history")
+        if self.category is Category.FOLLOW_UP and (not self.history or self.history[-1].role != "assistant"):
+            raise ValueError("a follow-up item needs a history that ends with the assistant's answer")
         if self.category is Category.MULTI_DOC and len(self.gold_docs) < 2:
             raise ValueError("a multi-document item needs at least two gold documents")
         return self
+
+    def _check_sides(self) -> None:
+        if len(self.sides) < 2:
+            raise ValueError("a disagreement item needs at least two sides")
+        if len({s.doc_id for side in self.sides for s in side.evidence}) < 2:
+            raise ValueError("the sides of a disagreement must cite at least two documents")
+        if {a for side in self.sides for a in side.answers} != set(self.answers):
+            raise ValueError("a disagreement item's answers must be exactly its sides' answers")
+        if {s for side in self.sides for s in side.evidence} != set(self.evidence):
+            raise ValueError("a disagreement item's evidence must be exactly its sides' evidence")
 
 
 def matchable(text: str) -> str:
@@ -159,11 +175,10 @@ def check_against_corpus(items: list[EvalItem], texts: dict[str, str]) -> list[s
         return ok
 
     for item in items:
-        if not spans_ok(item.id, item.evidence):
-            continue
-        evidence_text = " … ".join(texts[s.doc_id][s.start : s.end] for s in item.evidence)
-        if item.answerable and not contains_answer(evidence_text, item.answers):
-            problems.append(f"{item.id}: no acceptable answer inside its evidence spans")
+        if spans_ok(item.id, item.evidence):
+            evidence_text = " … ".join(texts[s.doc_id][s.start : s.end] for s in item.evidence)
+            if item.answerable and not contains_answer(evidence_text, item.answers):
+                problems.append(f"{item.id}: no acceptable answer inside its evidence spans")
         for n, side in enumerate(item.sides, start=1):
             if not spans_ok(item.id, side.evidence):
                 continue
