@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 QUESTION ?= Where is the NATO Space Operations Centre?
 
-.PHONY: install run test lint bench clean-index
+.PHONY: install run test lint eval bench clean-index
 
 install: $(STAMP)
 
@@ -23,8 +23,14 @@ run: install
 lint: install
 	$(BIN)/ruff check rag api tests eval
 
+# The tests, then the quality gate: the evaluation set must score no worse than eval/baseline.json.
 test: lint
 	$(BIN)/pytest
+	$(BIN)/rag eval --check
+
+# A full evaluation run (ours beside the LangChain peer); the report lands in eval/results/.
+eval: install
+	$(BIN)/rag eval
 
 bench: install
 	$(BIN)/python eval/bench_core.py
