@@ -66,14 +66,16 @@ def compare(before: RunResult, after: RunResult, tolerance: float = DEFAULT_TOLE
     old, new = before.primary, after.primary
     old_scopes, new_scopes = _scopes(old), _scopes(new)
     for scope in dict.fromkeys([*old_scopes, *new_scopes]):
-        for metric in (*QUALITY_METRICS, *LATENCY_METRICS):
+        for metric in QUALITY_METRICS + (LATENCY_METRICS if scope == "overall" else ()):
             a = old_scopes.get(scope, {}).get(metric)
             b = new_scopes.get(scope, {}).get(metric)
             if a is None and b is None:
                 continue
             delta = Delta(scope, metric, a, b)
             result.deltas.append(delta)
-            if metric in QUALITY_METRICS and a is not None and (b is None or b < a - tolerance):
+            # A metric that stops applying (e.g. abstention precision once nothing is abstained on) is not
+            # a regression; the questions behind it show up among the flipped ones if they went wrong.
+            if metric in QUALITY_METRICS and a is not None and b is not None and b < a - tolerance:
                 result.regressions.append(delta)
     right_before = {q.id: q.correct for q in old.questions}
     for q in new.questions:
