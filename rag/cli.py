@@ -14,17 +14,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from rag.errors import InvalidQuery, RagError
 from rag.settings import Settings
-
-if TYPE_CHECKING:
-    from rag.retrieval import Passage
-    from rag.service import QAComponents
 
 app = typer.Typer(
     help="Answer questions about the NATO-and-space documents with cited, verbatim quotes.",
@@ -142,11 +138,11 @@ def eval_command(
         reference = gate.read_run(baseline) if check else None
         parts = load_components(settings, progress=sys.stderr.isatty())
         run = runner.run_evaluation(parts, items, eval_set, with_peer=peer, progress=sys.stderr.isatty())
-        written = report.write_reports(run, out)
+        written = report.write_reports(run, out, items=items)
         typer.echo(report.metrics_table(run))
         typer.echo("\nWrote " + ", ".join(str(p) for p in written))
         if write_baseline:
-            paths = report.write_reports(run, baseline.parent, stem=baseline.stem)
+            paths = report.write_reports(run, baseline.parent, stem=baseline.stem, items=items)
             typer.echo("Baseline written: " + ", ".join(str(p) for p in paths))
         if reference is not None:
             comparison = gate.compare(reference, run, tolerance)
@@ -169,6 +165,7 @@ def search_command(
 ) -> None:
     """Ranked passages for a query, with their dense, BM25 and fused scores."""
     from rag.retrieval import validate_question
+    from rag.search_hits import search_hit
     from rag.service import load_components
 
     settings: Settings = ctx.obj
@@ -180,7 +177,8 @@ def search_command(
         parts = load_components(settings, progress=sys.stderr.isatty())
         passages = parts.retriever.search(query, k=k)
         if as_json:
-            typer.echo(json.dumps([_passage_json(p, parts) for p in passages], ensure_ascii=False, indent=2))
+            hits = [search_hit(p, parts.index).model_dump() for p in passages]
+            typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
             return
         for p in passages:
             doc = parts.index.documents[p.doc_id]
@@ -189,20 +187,6 @@ def search_command(
                 f"dense={p.dense_score:.3f} bm25={p.bm25_score:.2f}"
             )
             typer.echo(textwrap.indent(textwrap.fill(p.chunk.text, 100), "   ") + "\n")
-
-
-def _passage_json(p: Passage, parts: QAComponents) -> dict:
-    return {
-        "rank": p.rank,
-        "doc_id": p.doc_id,
-        "title": parts.index.documents[p.doc_id].title,
-        "start": p.chunk.start,
-        "end": p.chunk.end,
-        "text": p.chunk.text,
-        "dense_score": round(p.dense_score, 4),
-        "bm25_score": round(p.bm25_score, 4),
-        "fused_score": round(p.fused_score, 6),
-    }
 
 
 @app.command("ask")

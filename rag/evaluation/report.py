@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from rag.evaluation import metrics as metric_defs
-from rag.evaluation.dataset import Category
+from rag.evaluation.dataset import Category, EvalItem
 from rag.evaluation.metrics import LATENCY_METRICS, QUALITY_METRICS
 from rag.evaluation.runner import RunResult
 
@@ -69,7 +69,24 @@ def question_table(run: RunResult) -> str:
     return "\n".join(rows)
 
 
-def markdown_report(run: RunResult, chart_name: str | None = None) -> str:
+def misses(run: RunResult, items: dict[str, EvalItem] | None = None, width: int = 160) -> str:
+    """What the project's system did on every question it got wrong: quoted, or abstained."""
+    lines = []
+    for q in run.primary.questions:
+        if q.correct:
+            continue
+        expected = " / ".join(items[q.id].answers) if items and q.id in items else ""
+        lines.append(f"- **{q.id}** ({q.category}) {q.question}" + (f" — expected: {expected}" if expected else ""))
+        if q.abstained:
+            lines.append("  - abstained")
+        for quote in q.quotes:
+            text = " ".join(quote.text.split())
+            text = text if len(text) <= width else text[: width - 1] + "…"
+            lines.append(f"  - [{quote.doc_id[:3]} {quote.start}-{quote.end}] “{text}”")
+    return "\n".join(lines) if lines else "None."
+
+
+def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[str, EvalItem] | None = None) -> str:
     settings = ", ".join(f"{k}={v}" for k, v in run.settings.items() if k not in ("seeds_dir", "index_dir"))
     counts = {c.value: sum(q.category is c for q in run.primary.questions) for c in Category}
     parts = [
@@ -99,6 +116,10 @@ def markdown_report(run: RunResult, chart_name: str | None = None) -> str:
         "rank: first retrieved passage overlapping gold evidence.",
         "",
         question_table(run),
+        "",
+        f"## What {run.primary.name} got wrong",
+        "",
+        misses(run, items),
         "",
         "## Definitions",
         "",
@@ -147,7 +168,9 @@ def write_chart(run: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
-def write_reports(run: RunResult, folder: Path, stem: str | None = None) -> list[Path]:
+def write_reports(
+    run: RunResult, folder: Path, stem: str | None = None, items: list[EvalItem] | None = None
+) -> list[Path]:
     """Write `<stem>.json`, `<stem>.md` and `<stem>.png` into `folder`; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = stem or run.run_id
@@ -156,7 +179,8 @@ def write_reports(run: RunResult, folder: Path, stem: str | None = None) -> list
     tmp_png = png_path.with_suffix(".png.tmp")
     write_chart(run, tmp_png)
     os.replace(tmp_png, png_path)
-    _replace_text(md_path, markdown_report(run, chart_name=png_path.name))
+    by_id = {item.id: item for item in items} if items else None
+    _replace_text(md_path, markdown_report(run, chart_name=png_path.name, items=by_id))
     _replace_text(json_path, run.model_dump_json(indent=1) + "\n")
     return [json_path, md_path, png_path]
 
