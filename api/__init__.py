@@ -1,1 +1,1 @@
-"""HTTP API package (FastAPI). The application itself is built in its own issue; see README."""
+"""The HTTP API (FastAPI): `api.app.create_app()`; started by `rag serve`."""

@@ -217,6 +217,25 @@ def ask_command(
             typer.echo(f"  [{c.id}] {c.title} ({c.doc_id}, characters {c.start}-{c.end}, score {c.score:.3f})")
 
 
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the HTTP API (docs at /docs). The index loads in the background; /readyz says when it is ready."""
+    from rag.corpus import list_document_paths
+
+    settings: Settings = ctx.obj
+    with _domain_errors():
+        list_document_paths(settings.seeds_dir)  # a missing or empty seeds folder fails now, not in the background
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")  # prints the URL and each request
+
+
 def main() -> None:
     app()
 

@@ -32,6 +32,8 @@ CLOSE_SCORE = 90.0
 _SHORT_QUOTE = 128
 # Windows for exact alignment are at least this long, so a short quote is compared with whole sentences.
 _MIN_WINDOW = 400
+# Word boundaries tried for each edge of the closest passage.
+_MAX_EDGE_CANDIDATES = 48
 _QUOTE_MARKS = "\"'"
 _WHITESPACE_CHAR = re.compile(r"\s")
 
@@ -120,11 +122,43 @@ def closest_passage(quote: str, doc: Document) -> ClosestPassage | None:
     else:
         start = _best_window_start(needle, haystack)
         end = min(len(haystack), start + len(needle))
-    start, end = _whole_words(doc.text, start, end)
+    start, end = _best_edges(needle, doc.text, *_whole_words(doc.text, start, end))
     if start >= end:
         return None
-    score = fuzz.ratio(needle, squash_whitespace(doc.text[start:end]).lower())
-    return _location(doc, start, end, ClosestPassage, score=round(score, 1))
+    return _location(doc, start, end, ClosestPassage, score=round(_similarity(needle, doc.text[start:end]), 1))
+
+
+def _similarity(needle: str, passage: str) -> float:
+    return fuzz.ratio(needle, squash_whitespace(passage).lower())
+
+
+def _best_edges(needle: str, text: str, start: int, end: int) -> tuple[int, int]:
+    """Move the end, then the start, to the word boundary nearby where the passage matches best.
+
+    The alignment found a passage as long as the quote; a quote that drops or adds words matches a
+    longer or shorter passage, whose other words would otherwise be cut off or added."""
+    if start >= end:
+        return start, end
+    reach = max(len(needle) // 4, 20)
+    ends = [i for i in range(max(start + 1, end - reach), min(len(text), end + reach) + 1) if _ends_word(text, i)]
+    end = max(_spread(ends, _MAX_EDGE_CANDIDATES), key=lambda e: _similarity(needle, text[start:e]), default=end)
+    starts = [i for i in range(max(0, start - reach), min(end, start + reach)) if _starts_word(text, i)]
+    start = max(_spread(starts, _MAX_EDGE_CANDIDATES), key=lambda s: _similarity(needle, text[s:end]), default=start)
+    return start, end
+
+
+def _ends_word(text: str, i: int) -> bool:
+    return i > 0 and not text[i - 1].isspace() and (i == len(text) or text[i].isspace())
+
+
+def _starts_word(text: str, i: int) -> bool:
+    return i < len(text) and not text[i].isspace() and (i == 0 or text[i - 1].isspace())
+
+
+def _spread(items: list[int], most: int) -> list[int]:
+    """At most `most` of `items`, evenly spread (long quotes have many boundaries to try)."""
+    step = max(1, -(-len(items) // most))
+    return items[::step]
 
 
 def _best_substring(needle: str, haystack: str) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""The API's routes, one module per resource; each builds its router from the settings (for the limits)."""

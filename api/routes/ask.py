@@ -1,0 +1,121 @@
+"""POST /ask and POST /ask/stream: the answer contract, whole or as server-sent events."""
+
+# No `from __future__ import annotations`: FastAPI reads the request model, built per app, from the
+# annotations of functions defined inside `router`.
+
+import json
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter
+from fastapi.sse import format_sse_event
+from pydantic import BaseModel
+from starlette.responses import StreamingResponse
+
+from api.errors import ErrorBody, ErrorResponse, error_responses
+from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, AskRequest, ask_request_model
+from api.state import Components
+from rag.answering import Answer, ExtractiveAnswerer
+from rag.errors import RagError
+from rag.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class ServerSentEvents(StreamingResponse):
+    """An event stream whose events are formatted by the route. (FastAPI's EventSourceResponse as a
+    route's response class expects the route to be a generator, which cannot refuse bad input with a
+    status code before streaming.)"""
+
+    media_type = "text/event-stream"
+
+
+def _event_schema(name: str, schema: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{schema}"},
+            },
+        },
+    }
+
+
+_STREAM_DOC = {
+    "description": "Server-sent events: `citation` (one per citation, in order), then `answer`; `error` if the "
+    "answer fails after the stream started.",
+    "content": {
+        "text/event-stream": {
+            "schema": {"type": "string"},
+            # OpenAPI 3.2's description of each event, for tools that read it.
+            "itemSchema": {
+                "oneOf": [
+                    _event_schema("citation", "Citation"),
+                    _event_schema("answer", "Answer"),
+                    _event_schema("error", "ErrorResponse"),
+                ]
+            },
+            "example": f"event: citation\ndata: {json.dumps(CITATION_EXAMPLE, ensure_ascii=False)}\n\n"
+            f"event: answer\ndata: {json.dumps(ANSWER_EXAMPLE, ensure_ascii=False)}\n\n",
+        }
+    },
+}
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter(tags=["answers"])
+    AskBody = ask_request_model(settings)
+
+    @routes.post(
+        "/ask",
+        response_model=Answer,
+        responses={
+            200: {"content": {"application/json": {"example": ANSWER_EXAMPLE}}},
+            **error_responses(400, 413, 422, 503),
+        },
+    )
+    def ask(body: AskBody, parts: Components) -> Answer:
+        """Answer a question with verbatim, cited quotes, or abstain (same JSON as `rag ask --json`).
+
+        Every citation satisfies `text[start:end] == quote`, where `text` is the original document
+        (`GET /documents/{doc_id}`). With `history`, a follow-up question ("When was it established?")
+        takes its subject from the earlier turns."""
+        return parts.answerer.answer(body.question, top_k=body.top_k, history=body.history)
+
+    @routes.post(
+        "/ask/stream",
+        response_class=ServerSentEvents,
+        responses={200: _STREAM_DOC, **error_responses(400, 413, 422, 503, by_reference=True)},
+    )
+    def ask_stream(body: AskBody, parts: Components) -> ServerSentEvents:
+        """The answer of `POST /ask` as server-sent events, for chat front ends: one `citation` event per
+        citation, in order, then an `answer` event with the whole answer (as `POST /ask` returns it).
+
+        Bad input and "not ready" are refused with a status code before the stream starts; a failure
+        after it started arrives as an `error` event."""
+        return ServerSentEvents(answer_events(parts.answerer, body))
+
+    return routes
+
+
+def answer_events(answerer: ExtractiveAnswerer, request: AskRequest) -> Iterator[bytes]:
+    """`citation` events, then the `answer` event; an `error` event instead if answering fails."""
+    try:
+        answer = answerer.answer(request.question, top_k=request.top_k, history=request.history)
+        for citation in answer.citations:
+            yield _event("citation", citation)
+        yield _event("answer", answer)
+    except RagError as exc:
+        yield _event("error", ErrorResponse(error=ErrorBody(type="invalid_request", message=str(exc))))
+    except Exception as exc:
+        logger.exception("answer stream failed")
+        message = f"internal error ({type(exc).__name__}); see the server log"
+        yield _event("error", ErrorResponse(error=ErrorBody(type="internal_error", message=message)))
+
+
+def _event(name: str, data: BaseModel) -> bytes:
+    return format_sse_event(event=name, data_str=data.model_dump_json())

@@ -1,0 +1,677 @@
+"""Every route of the HTTP API through FastAPI's TestClient, with the session's real model and index."""
+
+import json
+
+import openai
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import MAX_BODY_BYTES, create_app
+from api.state import ServiceState
+from rag.corpus import corpus_hash, load_corpus
+from rag.service import load_components
+from rag.settings import Settings
+
+from .conftest import SEEDS, source_text
+
+RAMSTEIN_QUESTION = "Where is the NATO Space Operations Centre?"
+RAMSTEIN_DOC = "002_685e0ef70b0e745a"
+RAMSTEIN_QUOTE = (
+    "In 2020, Defence Ministers decided to establish a NATO Space Operations Centre at Allied Air Command in "
+    "Ramstein, Germany."
+)
+OFF_TOPIC = "What is the best recipe for chocolate cake?"
+
+
+@pytest.fixture(scope="module")
+def client(components):
+    with TestClient(create_app(components=components)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def openai_client(client):
+    return openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+
+
+def parse_sse(text: str) -> list[tuple[str | None, str]]:
+    """(event name, data) for each event of a text/event-stream body."""
+    events = []
+    for block in text.strip().split("\n\n"):
+        name, data = None, []
+        for line in block.splitlines():
+            field, _, value = line.partition(": ")
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+        events.append((name, "\n".join(data)))
+    return events
+
+
+def assert_citations_resolve(citations):
+    for c in citations:
+        assert source_text(SEEDS, c["doc_id"])[c["start"] : c["end"]] == c["quote"]
+
+
+def assert_error(response, status: int, kind: str, *words: str):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["type"] == kind
+    for word in words:
+        assert word in error["message"], error["message"]
+
+
+# --- /ask and /ask/stream ----------------------------------------------------------------------------
+
+
+def test_ask_returns_the_answer_contract_with_resolvable_citations(client, components):
+    response = client.post("/ask", json={"question": RAMSTEIN_QUESTION})
+    assert response.status_code == 200
+    answer = response.json()
+    assert set(answer) == {"question", "answer", "abstained", "citations"}
+    assert answer["abstained"] is False
+    assert (RAMSTEIN_DOC, 1391, 1513, RAMSTEIN_QUOTE) in {
+        (c["doc_id"], c["start"], c["end"], c["quote"]) for c in answer["citations"]
+    }
+    assert_citations_resolve(answer["citations"])
+    # The same JSON as `rag ask --json`, which prints the answerer's Answer.
+    assert answer == json.loads(components.answerer.answer(RAMSTEIN_QUESTION).model_dump_json())
+
+
+def test_ask_abstains_off_topic(client):
+    answer = client.post("/ask", json={"question": OFF_TOPIC}).json()
+    assert answer["abstained"] is True and answer["citations"] == []
+
+
+def test_ask_honours_top_k(client):
+    assert client.post("/ask", json={"question": RAMSTEIN_QUESTION, "top_k": 1}).status_code == 200
+
+
+def test_a_follow_up_question_is_understood_through_the_history(client):
+    first = client.post("/ask", json={"question": RAMSTEIN_QUESTION}).json()
+    history = [{"role": "user", "content": RAMSTEIN_QUESTION}, {"role": "assistant", "content": first["answer"]}]
+    follow_up = client.post("/ask", json={"question": "When was it established?", "history": history}).json()
+    assert follow_up["question"] == "When was it established?" and not follow_up["abstained"]
+    top = follow_up["citations"][0]
+    assert "NATO Space Operations Centre" in top["quote"] and "established in 2024" in top["quote"]
+    assert_citations_resolve(follow_up["citations"])
+
+
+def test_history_carries_the_subject_of_a_vague_follow_up(client):
+    question = "What does it aim to do?"
+    alone = client.post("/ask", json={"question": question}).json()
+    history = [{"role": "user", "content": "What is STARLIFT?"}]
+    with_history = client.post("/ask", json={"question": question, "history": history}).json()
+    assert "STARLIFT" in with_history["citations"][0]["quote"]
+    assert all("STARLIFT" not in c["quote"] for c in alone["citations"])
+
+
+def test_ask_stream_sends_citations_then_the_answer(client):
+    expected = client.post("/ask", json={"question": RAMSTEIN_QUESTION}).json()
+    response = client.post("/ask/stream", json={"question": RAMSTEIN_QUESTION})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names == ["citation"] * len(expected["citations"]) + ["answer"]
+    assert [json.loads(data) for _, data in events[:-1]] == expected["citations"]
+    assert json.loads(events[-1][1]) == expected
+
+
+def test_ask_stream_of_an_abstention_is_just_the_answer(client):
+    events = parse_sse(client.post("/ask/stream", json={"question": OFF_TOPIC}).text)
+    assert [name for name, _ in events] == ["answer"]
+    assert json.loads(events[0][1])["abstained"] is True
+
+
+def test_ask_stream_refuses_bad_input_before_streaming(client):
+    assert_error(client.post("/ask/stream", json={"question": " "}), 422, "invalid_request", "question", "empty")
+
+
+def test_a_failure_after_the_stream_started_is_an_error_event(components):
+    class FailingAnswerer:
+        def answer(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    broken = components.__class__(**{**{f: getattr(components, f) for f in components.__slots__}})
+    object.__setattr__(broken, "answerer", FailingAnswerer())
+    with TestClient(create_app(components=broken)) as broken_client:
+        response = broken_client.post("/ask/stream", json={"question": RAMSTEIN_QUESTION})
+    assert response.status_code == 200
+    [(name, data)] = parse_sse(response.text)
+    assert name == "error" and json.loads(data)["error"]["type"] == "internal_error"
+
+
+# --- /search -------------------------------------------------------------------------------------------
+
+
+def test_search_returns_ranked_passages_with_scores(client, components):
+    response = client.get("/search", params={"q": "APSS memorandum of understanding", "k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "APSS memorandum of understanding" and body["k"] == 3
+    passages = body["passages"]
+    assert [p["rank"] for p in passages] == [1, 2, 3]
+    for p in passages:
+        assert {"doc_id", "start", "end", "text", "dense_score", "bm25_score", "fused_score"} <= set(p)
+        assert p["title"] == components.index.documents[p["doc_id"]].title
+        assert p["text"].split()[0] in source_text(SEEDS, p["doc_id"])[p["start"] : p["end"]]
+    fused = [p["fused_score"] for p in passages]
+    assert fused == sorted(fused, reverse=True)
+
+
+def test_search_defaults_to_the_configured_k(client, components):
+    passages = client.get("/search", params={"q": "Ramstein"}).json()["passages"]
+    assert len(passages) == components.settings.default_k
+
+
+# --- /documents ----------------------------------------------------------------------------------------
+
+
+def test_documents_lists_every_document_with_length_and_chunk_count(client, components):
+    documents = client.get("/documents").json()["documents"]
+    assert [d["doc_id"] for d in documents] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    for d in documents:
+        assert d["length"] == len(source_text(SEEDS, d["doc_id"]))
+        assert d["chunks"] == components.index.chunk_count(d["doc_id"]) > 0
+        assert d["title"]
+    assert sum(d["chunks"] for d in documents) == len(components.index.chunks)
+
+
+def test_a_document_comes_with_its_original_text(client):
+    document = client.get(f"/documents/{RAMSTEIN_DOC}").json()
+    assert document["text"] == source_text(SEEDS, RAMSTEIN_DOC)
+    assert document["title"] == "NATO’s approach to space" and document["length"] == len(document["text"])
+
+
+def test_passage_lookup_gives_the_exact_span_and_its_context(client):
+    response = client.get(f"/documents/{RAMSTEIN_DOC}/passage", params={"start": 1391, "end": 1513, "context": 40})
+    assert response.status_code == 200
+    span = response.json()
+    text = source_text(SEEDS, RAMSTEIN_DOC)
+    assert span["text"] == RAMSTEIN_QUOTE == text[1391:1513]
+    assert span["before"] == text[1351:1391] and span["after"] == text[1513:1553]
+    assert (span["context_start"], span["context_end"]) == (1351, 1553)
+
+
+def test_every_citation_of_an_answer_resolves_through_the_passage_route(client):
+    answer = client.post("/ask", json={"question": "How many Allies signed the APSS memorandum?"}).json()
+    for c in answer["citations"]:
+        params = {"start": c["start"], "end": c["end"], "context": 0}
+        assert client.get(f"/documents/{c['doc_id']}/passage", params=params).json()["text"] == c["quote"]
+
+
+# --- /verify -------------------------------------------------------------------------------------------
+
+
+def test_verify_finds_an_exact_quote_despite_typography(client):
+    result = client.post(
+        "/verify", json={"quote": "NATO's Space Operations Centre located at Allied Air Command"}
+    ).json()
+    assert result["verdict"] == "exact" and result["closest"] is None
+    [match] = result["matches"]
+    assert match["doc_id"] == RAMSTEIN_DOC
+    assert source_text(SEEDS, RAMSTEIN_DOC)[match["start"] : match["end"]] == match["text"]
+    assert "NATO’s" in match["text"]
+
+
+def test_verify_reports_the_closest_passage_for_a_misquote(client):
+    misquote = "In 2021, Defence Ministers decided to build a NATO Space Operations Centre in Ramstein, Germany."
+    result = client.post("/verify", json={"quote": misquote}).json()
+    assert result["verdict"] in ("close", "not_found") and result["matches"] == []
+    closest = result["closest"]
+    assert closest["doc_id"] == RAMSTEIN_DOC and 0 < closest["score"] < 100
+    assert source_text(SEEDS, closest["doc_id"])[closest["start"] : closest["end"]] == closest["text"]
+    assert "Ramstein" in closest["text"]
+
+
+def test_verify_can_be_limited_to_one_document(client):
+    result = client.post("/verify", json={"quote": RAMSTEIN_QUOTE, "doc_id": "000_0e2e3f937b961bac"}).json()
+    assert result["verdict"] != "exact" and result["closest"]["doc_id"] == "000_0e2e3f937b961bac"
+
+
+# --- /v1/chat/completions with the official OpenAI client -------------------------------------------
+
+
+def test_openai_client_gets_the_answer_with_sources_and_citations(openai_client, client):
+    completion = openai_client.chat.completions.create(
+        model="nato-space-rag", messages=[{"role": "user", "content": RAMSTEIN_QUESTION}]
+    )
+    expected = client.post("/ask", json={"question": RAMSTEIN_QUESTION}).json()
+    content = completion.choices[0].message.content
+    assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
+    assert content.startswith(expected["answer"])
+    assert "\n\nSources:\n[1] NATO’s approach to space (002_685e0ef70b0e745a, characters 1391-1513)" in content
+    assert completion.citations == expected["citations"]
+    assert completion.abstained is False
+    assert_citations_resolve(completion.citations)
+
+
+def test_openai_client_streams_the_same_content(openai_client):
+    messages = [{"role": "user", "content": RAMSTEIN_QUESTION}]
+    whole = openai_client.chat.completions.create(model="nato-space-rag", messages=messages)
+    chunks = list(openai_client.chat.completions.create(model="nato-space-rag", messages=messages, stream=True))
+    assert all(c.object == "chat.completion.chunk" for c in chunks) and len({c.id for c in chunks}) == 1
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == whole.choices[0].message.content
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert chunks[-1].citations == whole.citations
+    assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
+
+
+def test_openai_stream_ends_with_done(client):
+    body = {"messages": [{"role": "user", "content": OFF_TOPIC}], "stream": True}
+    events = parse_sse(client.post("/v1/chat/completions", json=body).text)
+    assert events[-1] == (None, "[DONE]")
+    final = json.loads(events[-2][1])
+    assert final["abstained"] is True and final["citations"] == []
+
+
+def test_openai_chat_history_makes_follow_ups_work(openai_client):
+    completion = openai_client.chat.completions.create(
+        model="anything",
+        messages=[
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "What is STARLIFT?"},
+            {"role": "assistant", "content": "STARLIFT is a NATO launch initiative."},
+            {"role": "user", "content": [{"type": "text", "text": "What does it aim to do?"}]},
+        ],
+    )
+    assert completion.model == "nato-space-rag"
+    assert "STARLIFT" in completion.citations[0]["quote"]
+
+
+def test_openai_client_sees_errors_as_api_errors(openai_client):
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        openai_client.chat.completions.create(model="x", messages=[{"role": "user", "content": "   "}])
+    assert "empty" in caught.value.message
+
+
+def test_openai_models_lists_the_service(openai_client):
+    assert [m.id for m in openai_client.models.list()] == ["nato-space-rag"]
+
+
+# --- health, readiness, version ------------------------------------------------------------------------
+
+
+def test_health_ready_and_version(client, components):
+    assert client.get("/healthz").json() == {"status": "alive"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["documents"] == 5 and ready["chunks"] == len(components.index.chunks)
+    version = client.get("/version").json()
+    assert version["corpus_hash"] == corpus_hash(load_corpus(SEEDS)) == components.index.manifest["corpus_hash"]
+    assert version["model_name"] == "sentence-transformers/all-MiniLM-L6-v2" and version["model_dimension"] == 384
+    assert version["index_built_at"] == components.index.manifest["built_at"]
+
+
+def test_until_loaded_only_health_answers(settings):
+    app = create_app(settings)  # no lifespan runs without `with`: nothing loads
+    bare = TestClient(app)
+    assert bare.get("/healthz").status_code == 200
+    assert_error(bare.get("/readyz"), 503, "not_ready", "loading")
+    assert bare.get("/readyz").headers["retry-after"]
+    for response in (
+        bare.post("/ask", json={"question": RAMSTEIN_QUESTION}),
+        bare.post("/ask/stream", json={"question": RAMSTEIN_QUESTION}),
+        bare.get("/search", params={"q": "Ramstein"}),
+        bare.get("/documents"),
+        bare.get("/version"),
+        bare.post("/verify", json={"quote": "Ramstein"}),
+        bare.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Ramstein?"}]}),
+    ):
+        assert_error(response, 503, "not_ready")
+
+
+def test_the_lifespan_loads_the_index_in_the_background(settings):
+    app = create_app(settings)
+    with TestClient(app) as lazy:
+        app.state.service._thread.join(timeout=120)
+        assert lazy.get("/readyz").status_code == 200
+        assert lazy.post("/ask", json={"question": RAMSTEIN_QUESTION}).json()["citations"]
+
+
+def test_a_failed_load_is_reported_by_readyz(tmp_path):
+    empty = tmp_path / "seeds"
+    empty.mkdir()
+    state = ServiceState(Settings(seeds_dir=empty, index_dir=tmp_path / "index"))
+    state.load()
+    app = create_app(state.settings)
+    app.state.service = state
+    assert_error(TestClient(app).get("/readyz"), 503, "not_ready", "loading the index failed", "no .txt or .md")
+
+
+# --- documentation -------------------------------------------------------------------------------------
+
+
+def test_docs_are_served_and_every_route_documents_a_response_and_an_example(client):
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    operations = [(path, op) for path, item in spec["paths"].items() for op in item.values()]
+    assert len(operations) == 12
+    for path, op in operations:
+        ok = op["responses"]["200"]["content"]
+        has_example = any("example" in media for media in ok.values()) or any(
+            "examples" in schemas.get(media.get("schema", {}).get("$ref", "/").split("/")[-1], {})
+            for media in ok.values()
+        )
+        assert has_example, path
+        assert any(media.get("schema") for media in ok.values()), path
+
+
+def test_limits_from_the_settings_appear_in_the_schema(tmp_path):
+    custom = Settings(seeds_dir=SEEDS, index_dir=tmp_path, max_question_chars=200, max_k=7, max_history_turns=3)
+    spec = create_app(custom).openapi()
+    ask = spec["components"]["schemas"]["AskRequest"]["properties"]
+    assert ask["question"]["maxLength"] == 200
+    assert ask["history"]["maxItems"] == 3
+    assert ask["top_k"]["anyOf"][0]["maximum"] == 7
+    k = next(p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "k")
+    assert k["schema"]["maximum"] == 7
+    messages = spec["components"]["schemas"]["ChatCompletionRequest"]["properties"]["messages"]
+    assert messages["maxItems"] == 4
+
+
+# --- bad input: a clear 4xx naming the problem, never a 500 -----------------------------------------
+
+ASK = "/ask"
+PASSAGE = f"/documents/{RAMSTEIN_DOC}/passage"
+CHAT = "/v1/chat/completions"
+_user = [{"role": "user", "content": "Where?"}]
+
+BAD_REQUESTS = [
+    # (id, method, path, request kwargs, status, error type, words the message must contain)
+    ("empty question", "post", ASK, {"json": {"question": ""}}, 422, "invalid_request", ["question"]),
+    ("blank question", "post", ASK, {"json": {"question": " \n\t "}}, 422, "invalid_request", ["question", "empty"]),
+    ("punctuation only", "post", ASK, {"json": {"question": "?!"}}, 422, "invalid_request", ["letters or digits"]),
+    ("question too long", "post", ASK, {"json": {"question": "x" * 1001}}, 422, "invalid_request", ["1000"]),
+    ("no question", "post", ASK, {"json": {}}, 422, "invalid_request", ["body.question", "required"]),
+    ("question not a string", "post", ASK, {"json": {"question": 42}}, 422, "invalid_request", ["question", "string"]),
+    ("top_k zero", "post", ASK, {"json": {"question": "Where?", "top_k": 0}}, 422, "invalid_request", ["top_k"]),
+    ("top_k too big", "post", ASK, {"json": {"question": "Where?", "top_k": 51}}, 422, "invalid_request", ["top_k"]),
+    ("top_k a string", "post", ASK, {"json": {"question": "Where?", "top_k": "5"}}, 422, "invalid_request", ["top_k"]),
+    ("top_k a bool", "post", ASK, {"json": {"question": "Where?", "top_k": True}}, 422, "invalid_request", ["top_k"]),
+    (
+        "unknown role",
+        "post",
+        ASK,
+        {"json": {"question": "Where?", "history": [{"role": "system", "content": "x"}]}},
+        422,
+        "invalid_request",
+        ["history.0.role"],
+    ),
+    (
+        "history too long",
+        "post",
+        ASK,
+        {"json": {"question": "Where?", "history": [{"role": "user", "content": "x"}] * 51}},
+        422,
+        "invalid_request",
+        ["history", "50"],
+    ),
+    (
+        "history not a list",
+        "post",
+        ASK,
+        {"json": {"question": "Where?", "history": "hi"}},
+        422,
+        "invalid_request",
+        ["history"],
+    ),
+    ("unknown field", "post", ASK, {"json": {"question": "Where?", "topk": 3}}, 422, "invalid_request", ["topk"]),
+    ("body not an object", "post", ASK, {"json": ["Where?"]}, 422, "invalid_request", ["body"]),
+    (
+        "malformed JSON",
+        "post",
+        ASK,
+        {"content": b'{"question": "Where?"', "headers": {"content-type": "application/json"}},
+        400,
+        "malformed_json",
+        ["not valid JSON"],
+    ),
+    (
+        "not UTF-8",
+        "post",
+        ASK,
+        {"content": b'{"question": "\xff"}', "headers": {"content-type": "application/json"}},
+        400,
+        "malformed_json",
+        ["JSON"],
+    ),
+    (
+        "not declared JSON",
+        "post",
+        ASK,
+        {"content": b'{"question": "Where?"}'},
+        422,
+        "invalid_request",
+        ["Content-Type"],
+    ),
+    ("stream: blank question", "post", "/ask/stream", {"json": {"question": " "}}, 422, "invalid_request", ["empty"]),
+    ("search: no q", "get", "/search", {}, 422, "invalid_request", ["query.q", "required"]),
+    ("search: empty q", "get", "/search", {"params": {"q": ""}}, 422, "invalid_request", ["query.q"]),
+    ("search: blank q", "get", "/search", {"params": {"q": "   "}}, 422, "invalid_request", ["empty"]),
+    (
+        "search: q too long",
+        "get",
+        "/search",
+        {"params": {"q": "x" * 1001}},
+        422,
+        "invalid_request",
+        ["query.q", "1000"],
+    ),
+    ("search: k zero", "get", "/search", {"params": {"q": "APSS", "k": 0}}, 422, "invalid_request", ["query.k"]),
+    (
+        "search: k too big",
+        "get",
+        "/search",
+        {"params": {"q": "APSS", "k": 51}},
+        422,
+        "invalid_request",
+        ["query.k", "50"],
+    ),
+    (
+        "search: k not a number",
+        "get",
+        "/search",
+        {"params": {"q": "APSS", "k": "x"}},
+        422,
+        "invalid_request",
+        ["query.k"],
+    ),
+    ("unknown document", "get", "/documents/no-such-doc", {}, 404, "not_found", ["no-such-doc"]),
+    ("path-like id", "get", "/documents/..%2F..%2Fetc%2Fpasswd", {}, 404, "not_found", []),
+    ("dotted id", "get", "/documents/..", {}, 404, "not_found", []),
+    ("encoded dots", "get", "/documents/%2E%2E%2Fseeds", {}, 404, "not_found", []),
+    (
+        "passage of unknown document",
+        "get",
+        "/documents/nope/passage",
+        {"params": {"start": 0, "end": 5}},
+        404,
+        "not_found",
+        ["nope"],
+    ),
+    (
+        "passage reversed",
+        "get",
+        PASSAGE,
+        {"params": {"start": 50, "end": 10}},
+        422,
+        "invalid_request",
+        ["start (50)", "end (10)"],
+    ),
+    (
+        "passage empty",
+        "get",
+        PASSAGE,
+        {"params": {"start": 10, "end": 10}},
+        422,
+        "invalid_request",
+        ["smaller than end"],
+    ),
+    ("passage negative", "get", PASSAGE, {"params": {"start": -5, "end": 10}}, 422, "invalid_request", ["query.start"]),
+    (
+        "passage past the end",
+        "get",
+        PASSAGE,
+        {"params": {"start": 0, "end": 99999}},
+        422,
+        "invalid_request",
+        ["past the end", "17201"],
+    ),
+    (
+        "passage without end",
+        "get",
+        PASSAGE,
+        {"params": {"start": 0}},
+        422,
+        "invalid_request",
+        ["query.end", "required"],
+    ),
+    (
+        "passage context too big",
+        "get",
+        PASSAGE,
+        {"params": {"start": 0, "end": 5, "context": 10**6}},
+        422,
+        "invalid_request",
+        ["query.context"],
+    ),
+    (
+        "passage start not a number",
+        "get",
+        PASSAGE,
+        {"params": {"start": "a", "end": 5}},
+        422,
+        "invalid_request",
+        ["query.start"],
+    ),
+    ("verify: empty quote", "post", "/verify", {"json": {"quote": ""}}, 422, "invalid_request", ["quote"]),
+    ("verify: blank quote", "post", "/verify", {"json": {"quote": "  "}}, 422, "invalid_request", ["quote is empty"]),
+    (
+        "verify: quote too long",
+        "post",
+        "/verify",
+        {"json": {"quote": "x" * 5001}},
+        422,
+        "invalid_request",
+        ["quote", "5000"],
+    ),
+    ("verify: quote not a string", "post", "/verify", {"json": {"quote": ["x"]}}, 422, "invalid_request", ["quote"]),
+    (
+        "verify: unknown document",
+        "post",
+        "/verify",
+        {"json": {"quote": "x", "doc_id": "../../etc/passwd"}},
+        404,
+        "not_found",
+        ["../../etc/passwd"],
+    ),
+    ("chat: no messages", "post", CHAT, {"json": {"messages": []}}, 422, "invalid_request", ["messages"]),
+    (
+        "chat: last message not the user's",
+        "post",
+        CHAT,
+        {"json": {"messages": [*_user, {"role": "assistant", "content": "Ramstein."}]}},
+        422,
+        "invalid_request",
+        ["last message"],
+    ),
+    (
+        "chat: unknown role",
+        "post",
+        CHAT,
+        {"json": {"messages": [{"role": "tool", "content": "x"}]}},
+        422,
+        "invalid_request",
+        ["role"],
+    ),
+    (
+        "chat: too many messages",
+        "post",
+        CHAT,
+        {"json": {"messages": _user * 52}},
+        422,
+        "invalid_request",
+        ["messages", "51"],
+    ),
+    (
+        "chat: blank question",
+        "post",
+        CHAT,
+        {"json": {"messages": [{"role": "user", "content": " "}]}},
+        422,
+        "invalid_request",
+        ["empty"],
+    ),
+    (
+        "chat: question too long",
+        "post",
+        CHAT,
+        {"json": {"messages": [{"role": "user", "content": "x" * 1001}]}},
+        422,
+        "invalid_request",
+        ["1000"],
+    ),
+    (
+        "chat: image content",
+        "post",
+        CHAT,
+        {"json": {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}},
+        422,
+        "invalid_request",
+        ["content"],
+    ),
+    ("unknown route", "get", "/nowhere", {}, 404, "not_found", ["/nowhere"]),
+    ("wrong method", "get", ASK, {}, 405, "method_not_allowed", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "kind", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS],
+)
+def test_bad_input_gets_a_clear_json_error(client, method, path, kwargs, status, kind, words):
+    assert_error(getattr(client, method)(path, **kwargs), status, kind, *words)
+
+
+def test_validation_errors_list_every_field(client):
+    response = client.post("/ask", json={"question": "", "top_k": 0, "history": "x"})
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert fields == {"body.question", "body.top_k", "body.history"}
+
+
+def test_an_oversized_body_is_refused_with_413(client):
+    body = b'{"question": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    assert_error(
+        client.post("/ask", content=body, headers={"content-type": "application/json"}), 413, "payload_too_large"
+    )
+    chunked = iter([b'{"question": "', b"x" * MAX_BODY_BYTES, b'"}'])
+    assert_error(
+        client.post("/ask", content=chunked, headers={"content-type": "application/json"}), 413, "payload_too_large"
+    )
+
+
+# --- citations stay resolvable across rebuilds ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_citations_resolve_to_the_same_text_after_a_forced_rebuild(client, settings, tmp_path):
+    questions = [RAMSTEIN_QUESTION, "How many Allies signed the APSS memorandum?", "What is Aquila?"]
+    before = [client.post("/ask", json={"question": q}).json() for q in questions]
+    rebuilt_settings = Settings(seeds_dir=settings.seeds_dir, index_dir=tmp_path / "index")
+    rebuilt = load_components(rebuilt_settings, force_rebuild=True)
+    assert rebuilt.index.manifest["build_id"] != client.get("/version").json()["index_build_id"]
+    with TestClient(create_app(components=rebuilt)) as after_client:
+        assert after_client.get("/version").json()["corpus_hash"] == client.get("/version").json()["corpus_hash"]
+        for answer in before:
+            for c in answer["citations"]:
+                params = {"start": c["start"], "end": c["end"], "context": 30}
+                old = client.get(f"/documents/{c['doc_id']}/passage", params=params).json()
+                new = after_client.get(f"/documents/{c['doc_id']}/passage", params=params).json()
+                assert new == old and new["text"] == c["quote"]
+        after = [after_client.post("/ask", json={"question": q}).json() for q in questions]
+    assert after == before
