@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, QUESTION_EXAMPLE, examples, with_limits
+from api.sse import sse_event
 from rag.answering import Answer, Citation
 from rag.chat import Turn
 from rag.errors import InvalidQuery
@@ -222,6 +223,13 @@ def completion_chunks(answer: Answer) -> Iterator[ChatCompletionChunk]:
         citations=answer.citations,
         abstained=answer.abstained,
     )
+
+
+def completion_events(answer: Answer) -> Iterator[bytes]:
+    """The stream of a reply: one event per chunk, then `[DONE]`, as OpenAI sends them."""
+    for chunk in completion_chunks(answer):
+        yield sse_event(chunk.sse_data())
+    yield sse_event("[DONE]")
 
 
 def _completion_id() -> str:

@@ -59,22 +59,20 @@ _EXAMPLES: dict[int, tuple[str, str]] = {
 }
 
 
-def error_responses(*codes: int, by_reference: bool = False) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the error statuses a route can return.
-
-    FastAPI files a response `model` under the media type of the route's response class; for a route that
-    streams events, `by_reference` names the JSON schema instead (the other routes register it)."""
-    responses: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        kind, message = _EXAMPLES[code]
-        json_content: dict[str, Any] = {"example": {"error": {"type": kind, "message": message, "details": []}}}
-        entry: dict[str, Any] = {"description": HTTPStatus(code).phrase, "content": {"application/json": json_content}}
-        if by_reference:
-            json_content["schema"] = {"$ref": f"#/components/schemas/{ErrorResponse.__name__}"}
-        else:
-            entry["model"] = ErrorResponse
-        responses[code] = entry
-    return responses
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the error statuses a route can return."""
+    return {
+        code: {
+            "model": ErrorResponse,
+            "description": HTTPStatus(code).phrase,
+            "content": {
+                "application/json": {
+                    "example": {"error": {"type": _EXAMPLES[code][0], "message": _EXAMPLES[code][1], "details": []}}
+                }
+            },
+        }
+        for code in codes
+    }
 
 
 def error_response(

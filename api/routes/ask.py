@@ -8,26 +8,16 @@ import logging
 from collections.abc import Iterator
 
 from fastapi import APIRouter
-from fastapi.sse import format_sse_event
-from pydantic import BaseModel
-from starlette.responses import StreamingResponse
 
 from api.errors import ErrorBody, ErrorResponse, error_responses
 from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, AskRequest, ask_request_model
+from api.sse import ServerSentEvents, sse_event
 from api.state import Components
 from rag.answering import Answer, ExtractiveAnswerer
 from rag.errors import RagError
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-class ServerSentEvents(StreamingResponse):
-    """An event stream whose events are formatted by the route. (FastAPI's EventSourceResponse as a
-    route's response class expects the route to be a generator, which cannot refuse bad input with a
-    status code before streaming.)"""
-
-    media_type = "text/event-stream"
 
 
 def _event_schema(name: str, schema: str) -> dict:
@@ -50,8 +40,7 @@ _STREAM_DOC = {
     "answer fails after the stream started.",
     "content": {
         "text/event-stream": {
-            "schema": {"type": "string"},
-            # OpenAPI 3.2's description of each event, for tools that read it.
+            # OpenAPI 3.2's way to describe each event of a stream (FastAPI's own SSE routes use it too).
             "itemSchema": {
                 "oneOf": [
                     _event_schema("citation", "Citation"),
@@ -89,7 +78,8 @@ def router(settings: Settings) -> APIRouter:
     @routes.post(
         "/ask/stream",
         response_class=ServerSentEvents,
-        responses={200: _STREAM_DOC, **error_responses(400, 413, 422, 503, by_reference=True)},
+        status_code=200,
+        responses={200: _STREAM_DOC, **error_responses(400, 413, 422, 503)},
     )
     def ask_stream(body: AskBody, parts: Components) -> ServerSentEvents:
         """The answer of `POST /ask` as server-sent events, for chat front ends: one `citation` event per
@@ -107,15 +97,11 @@ def answer_events(answerer: ExtractiveAnswerer, request: AskRequest) -> Iterator
     try:
         answer = answerer.answer(request.question, top_k=request.top_k, history=request.history)
         for citation in answer.citations:
-            yield _event("citation", citation)
-        yield _event("answer", answer)
+            yield sse_event(citation, "citation")
+        yield sse_event(answer, "answer")
     except RagError as exc:
-        yield _event("error", ErrorResponse(error=ErrorBody(type="invalid_request", message=str(exc))))
+        yield sse_event(ErrorResponse(error=ErrorBody(type="invalid_request", message=str(exc))), "error")
     except Exception as exc:
         logger.exception("answer stream failed")
         message = f"internal error ({type(exc).__name__}); see the server log"
-        yield _event("error", ErrorResponse(error=ErrorBody(type="internal_error", message=message)))
-
-
-def _event(name: str, data: BaseModel) -> bytes:
-    return format_sse_event(event=name, data_str=data.model_dump_json())
+        yield sse_event(ErrorResponse(error=ErrorBody(type="internal_error", message=message)), "error")

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from fastapi.sse import EventSourceResponse, format_sse_event
 
 from api.chat_completions import (
     MODEL_ID,
@@ -13,10 +12,11 @@ from api.chat_completions import (
     ModelList,
     chat_request_model,
     completion,
-    completion_chunks,
+    completion_events,
     question_and_history,
 )
 from api.errors import error_responses
+from api.sse import ServerSentEvents
 from api.state import Components
 from rag.settings import Settings
 
@@ -24,7 +24,16 @@ _STREAM_DOC = {
     "description": "With `stream: true`: `chat.completion.chunk` events, then `data: [DONE]`.",
     "content": {
         "text/event-stream": {
-            "schema": {"type": "string"},
+            "itemSchema": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "data": {
+                        "type": "string",
+                        "description": "A `chat.completion.chunk` as JSON (the last with `citations`), or `[DONE]`.",
+                    }
+                },
+            },
             "example": 'data: {"id": "chatcmpl-…", "object": "chat.completion.chunk", "created": 1795000000, '
             f'"model": "{MODEL_ID}", "choices": [{{"index": 0, "delta": {{"content": "…"}}, "finish_reason": null}}]}}'
             "\n\ndata: [DONE]\n\n",
@@ -52,8 +61,7 @@ def router(settings: Settings) -> APIRouter:
         answer = parts.answerer.answer(question, history=history)
         if not body.stream:
             return completion(answer)
-        events = [format_sse_event(data_str=chunk.sse_data()) for chunk in completion_chunks(answer)]
-        return EventSourceResponse([*events, format_sse_event(data_str="[DONE]")])
+        return ServerSentEvents(completion_events(answer))
 
     @routes.get("/models", response_model=ModelList, responses=error_responses(503))
     def list_models(parts: Components) -> ModelList:
