@@ -47,27 +47,31 @@ ANSWER_EXAMPLE = {
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+def examples(*items: dict[str, Any]) -> ConfigDict:
+    """A response model's config with its examples for the OpenAPI docs."""
+    return ConfigDict(json_schema_extra={"examples": list(items)})
+
+
+def request_config(*items: dict[str, Any]) -> ConfigDict:
+    """A request body's config: unknown fields and loose types (a "5" for a 5) are errors; examples for the docs."""
+    return ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": list(items)})
+
+
 # --- requests ------------------------------------------------------------------------------------------
 
 
 class AskRequest(BaseModel):
     """A question, optionally asked after earlier turns of a chat."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {"question": QUESTION_EXAMPLE},
-                {
-                    "question": FOLLOW_UP_EXAMPLE,
-                    "history": [
-                        {"role": "user", "content": QUESTION_EXAMPLE},
-                        {"role": "assistant", "content": f"“{QUOTE_EXAMPLE}” [1]"},
-                    ],
-                    "top_k": 5,
-                },
-            ]
+    model_config = request_config(
+        {"question": QUESTION_EXAMPLE},
+        {
+            "question": FOLLOW_UP_EXAMPLE,
+            "history": [
+                {"role": "user", "content": QUESTION_EXAMPLE},
+                {"role": "assistant", "content": f"“{QUOTE_EXAMPLE}” [1]"},
+            ],
+            "top_k": 5,
         },
     )
 
@@ -82,15 +86,9 @@ class AskRequest(BaseModel):
 class VerifyRequest(BaseModel):
     """A quote attributed to the documents, to be checked."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {"quote": "In 2020, Defence Ministers decided to establish a NATO Space Operations Centre"},
-                {"quote": "NATO's Space Operations Centre", "doc_id": DOC_ID_EXAMPLE},
-            ]
-        },
+    model_config = request_config(
+        {"quote": "In 2020, Defence Ministers decided to establish a NATO Space Operations Centre"},
+        {"quote": "NATO's Space Operations Centre", "doc_id": DOC_ID_EXAMPLE},
     )
 
     quote: str = Field(
@@ -134,10 +132,6 @@ def ask_request_model(settings: Settings) -> type[AskRequest]:
 
 
 # --- responses -----------------------------------------------------------------------------------------
-
-
-def examples(*items: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(items)})
 
 
 class SearchResponse(BaseModel):

@@ -217,9 +217,7 @@ def span_in_context(doc: Document, start: int, end: int, context: int) -> SpanIn
     )
 
 
-def _validate_quote(quote: object) -> str:
-    if not isinstance(quote, str):
-        raise InvalidQuery(f"the quote must be a string, got {type(quote).__name__}")
+def _validate_quote(quote: str) -> str:
     stripped = quote.strip()
     if not stripped:
         raise InvalidQuery("the quote is empty")

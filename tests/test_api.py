@@ -1,5 +1,6 @@
 """Every route of the HTTP API through FastAPI's TestClient, with the session's real model and index."""
 
+import dataclasses
 import json
 
 import openai
@@ -135,8 +136,7 @@ def test_a_failure_after_the_stream_started_is_an_error_event(components):
         def answer(self, *args, **kwargs):
             raise RuntimeError("boom")
 
-    broken = components.__class__(**{**{f: getattr(components, f) for f in components.__slots__}})
-    object.__setattr__(broken, "answerer", FailingAnswerer())
+    broken = dataclasses.replace(components, answerer=FailingAnswerer())
     with TestClient(create_app(components=broken)) as broken_client:
         response = broken_client.post("/ask/stream", json={"question": RAMSTEIN_QUESTION})
     assert response.status_code == 200
@@ -379,261 +379,99 @@ def test_limits_from_the_settings_appear_in_the_schema(tmp_path):
 ASK = "/ask"
 PASSAGE = f"/documents/{RAMSTEIN_DOC}/passage"
 CHAT = "/v1/chat/completions"
-_user = [{"role": "user", "content": "Where?"}]
+INVALID, NOT_FOUND = "invalid_request", "not_found"
+
+
+def post(path: str, body: object) -> tuple:
+    return "post", path, {"json": body}
+
+
+def get(path: str, **params: object) -> tuple:
+    return "get", path, {"params": params}
+
+
+def raw(body: bytes, content_type: str | None = "application/json") -> tuple:
+    return "post", ASK, {"content": body, "headers": {"content-type": content_type} if content_type else {}}
+
+
+def bad(name: str, request: tuple, status: int, kind: str, *words: str):
+    """A bad request, the status and error type it must get, and words its message must contain."""
+    return pytest.param(*request, status, kind, words, id=name)
+
+
+def ask(**fields: object) -> tuple:
+    return post(ASK, {"question": "Where?", **fields})
+
+
+def chat(*messages: dict) -> tuple:
+    return post(CHAT, {"messages": list(messages)})
+
+
+USER = {"role": "user", "content": "Where?"}
 
 BAD_REQUESTS = [
-    # (id, method, path, request kwargs, status, error type, words the message must contain)
-    ("empty question", "post", ASK, {"json": {"question": ""}}, 422, "invalid_request", ["question"]),
-    ("blank question", "post", ASK, {"json": {"question": " \n\t "}}, 422, "invalid_request", ["question", "empty"]),
-    ("punctuation only", "post", ASK, {"json": {"question": "?!"}}, 422, "invalid_request", ["letters or digits"]),
-    ("question too long", "post", ASK, {"json": {"question": "x" * 1001}}, 422, "invalid_request", ["1000"]),
-    ("no question", "post", ASK, {"json": {}}, 422, "invalid_request", ["body.question", "required"]),
-    ("question not a string", "post", ASK, {"json": {"question": 42}}, 422, "invalid_request", ["question", "string"]),
-    ("top_k zero", "post", ASK, {"json": {"question": "Where?", "top_k": 0}}, 422, "invalid_request", ["top_k"]),
-    ("top_k too big", "post", ASK, {"json": {"question": "Where?", "top_k": 51}}, 422, "invalid_request", ["top_k"]),
-    ("top_k a string", "post", ASK, {"json": {"question": "Where?", "top_k": "5"}}, 422, "invalid_request", ["top_k"]),
-    ("top_k a bool", "post", ASK, {"json": {"question": "Where?", "top_k": True}}, 422, "invalid_request", ["top_k"]),
-    (
-        "unknown role",
-        "post",
-        ASK,
-        {"json": {"question": "Where?", "history": [{"role": "system", "content": "x"}]}},
-        422,
-        "invalid_request",
-        ["history.0.role"],
-    ),
-    (
-        "history too long",
-        "post",
-        ASK,
-        {"json": {"question": "Where?", "history": [{"role": "user", "content": "x"}] * 51}},
-        422,
-        "invalid_request",
-        ["history", "50"],
-    ),
-    (
-        "history not a list",
-        "post",
-        ASK,
-        {"json": {"question": "Where?", "history": "hi"}},
-        422,
-        "invalid_request",
-        ["history"],
-    ),
-    ("unknown field", "post", ASK, {"json": {"question": "Where?", "topk": 3}}, 422, "invalid_request", ["topk"]),
-    ("body not an object", "post", ASK, {"json": ["Where?"]}, 422, "invalid_request", ["body"]),
-    (
-        "malformed JSON",
-        "post",
-        ASK,
-        {"content": b'{"question": "Where?"', "headers": {"content-type": "application/json"}},
-        400,
-        "malformed_json",
-        ["not valid JSON"],
-    ),
-    (
-        "not UTF-8",
-        "post",
-        ASK,
-        {"content": b'{"question": "\xff"}', "headers": {"content-type": "application/json"}},
-        400,
-        "malformed_json",
-        ["JSON"],
-    ),
-    (
-        "not declared JSON",
-        "post",
-        ASK,
-        {"content": b'{"question": "Where?"}'},
-        422,
-        "invalid_request",
-        ["Content-Type"],
-    ),
-    ("stream: blank question", "post", "/ask/stream", {"json": {"question": " "}}, 422, "invalid_request", ["empty"]),
-    ("search: no q", "get", "/search", {}, 422, "invalid_request", ["query.q", "required"]),
-    ("search: empty q", "get", "/search", {"params": {"q": ""}}, 422, "invalid_request", ["query.q"]),
-    ("search: blank q", "get", "/search", {"params": {"q": "   "}}, 422, "invalid_request", ["empty"]),
-    (
-        "search: q too long",
-        "get",
-        "/search",
-        {"params": {"q": "x" * 1001}},
-        422,
-        "invalid_request",
-        ["query.q", "1000"],
-    ),
-    ("search: k zero", "get", "/search", {"params": {"q": "APSS", "k": 0}}, 422, "invalid_request", ["query.k"]),
-    (
-        "search: k too big",
-        "get",
-        "/search",
-        {"params": {"q": "APSS", "k": 51}},
-        422,
-        "invalid_request",
-        ["query.k", "50"],
-    ),
-    (
-        "search: k not a number",
-        "get",
-        "/search",
-        {"params": {"q": "APSS", "k": "x"}},
-        422,
-        "invalid_request",
-        ["query.k"],
-    ),
-    ("unknown document", "get", "/documents/no-such-doc", {}, 404, "not_found", ["no-such-doc"]),
-    ("path-like id", "get", "/documents/..%2F..%2Fetc%2Fpasswd", {}, 404, "not_found", []),
-    ("dotted id", "get", "/documents/..", {}, 404, "not_found", []),
-    ("encoded dots", "get", "/documents/%2E%2E%2Fseeds", {}, 404, "not_found", []),
-    (
-        "passage of unknown document",
-        "get",
-        "/documents/nope/passage",
-        {"params": {"start": 0, "end": 5}},
-        404,
-        "not_found",
-        ["nope"],
-    ),
-    (
-        "passage reversed",
-        "get",
-        PASSAGE,
-        {"params": {"start": 50, "end": 10}},
-        422,
-        "invalid_request",
-        ["start (50)", "end (10)"],
-    ),
-    (
-        "passage empty",
-        "get",
-        PASSAGE,
-        {"params": {"start": 10, "end": 10}},
-        422,
-        "invalid_request",
-        ["smaller than end"],
-    ),
-    ("passage negative", "get", PASSAGE, {"params": {"start": -5, "end": 10}}, 422, "invalid_request", ["query.start"]),
-    (
-        "passage past the end",
-        "get",
-        PASSAGE,
-        {"params": {"start": 0, "end": 99999}},
-        422,
-        "invalid_request",
-        ["past the end", "17201"],
-    ),
-    (
-        "passage without end",
-        "get",
-        PASSAGE,
-        {"params": {"start": 0}},
-        422,
-        "invalid_request",
-        ["query.end", "required"],
-    ),
-    (
-        "passage context too big",
-        "get",
-        PASSAGE,
-        {"params": {"start": 0, "end": 5, "context": 10**6}},
-        422,
-        "invalid_request",
-        ["query.context"],
-    ),
-    (
-        "passage start not a number",
-        "get",
-        PASSAGE,
-        {"params": {"start": "a", "end": 5}},
-        422,
-        "invalid_request",
-        ["query.start"],
-    ),
-    ("verify: empty quote", "post", "/verify", {"json": {"quote": ""}}, 422, "invalid_request", ["quote"]),
-    ("verify: blank quote", "post", "/verify", {"json": {"quote": "  "}}, 422, "invalid_request", ["quote is empty"]),
-    (
-        "verify: quote too long",
-        "post",
-        "/verify",
-        {"json": {"quote": "x" * 5001}},
-        422,
-        "invalid_request",
-        ["quote", "5000"],
-    ),
-    ("verify: quote not a string", "post", "/verify", {"json": {"quote": ["x"]}}, 422, "invalid_request", ["quote"]),
-    (
-        "verify: unknown document",
-        "post",
-        "/verify",
-        {"json": {"quote": "x", "doc_id": "../../etc/passwd"}},
-        404,
-        "not_found",
-        ["../../etc/passwd"],
-    ),
-    ("chat: no messages", "post", CHAT, {"json": {"messages": []}}, 422, "invalid_request", ["messages"]),
-    (
+    bad("empty question", ask(question=""), 422, INVALID, "question"),
+    bad("blank question", ask(question=" \n\t "), 422, INVALID, "question", "empty"),
+    bad("punctuation only", ask(question="?!"), 422, INVALID, "letters or digits"),
+    bad("question too long", ask(question="x" * 1001), 422, INVALID, "1000"),
+    bad("no question", post(ASK, {}), 422, INVALID, "body.question", "required"),
+    bad("question not a string", ask(question=42), 422, INVALID, "question", "string"),
+    bad("top_k zero", ask(top_k=0), 422, INVALID, "top_k"),
+    bad("top_k too big", ask(top_k=51), 422, INVALID, "top_k"),
+    bad("top_k a string", ask(top_k="5"), 422, INVALID, "top_k"),
+    bad("top_k a bool", ask(top_k=True), 422, INVALID, "top_k"),
+    bad("unknown role", ask(history=[{"role": "system", "content": "x"}]), 422, INVALID, "history.0.role"),
+    bad("history too long", ask(history=[USER] * 51), 422, INVALID, "history", "50"),
+    bad("history not a list", ask(history="hi"), 422, INVALID, "history"),
+    bad("unknown field", ask(topk=3), 422, INVALID, "topk"),
+    bad("body not an object", post(ASK, ["Where?"]), 422, INVALID, "body"),
+    bad("malformed JSON", raw(b'{"question": "Where?"'), 400, "malformed_json", "not valid JSON"),
+    bad("not UTF-8", raw(b'{"question": "\xff"}'), 400, "malformed_json", "UTF-8"),
+    bad("not declared JSON", raw(b'{"question": "Where?"}', None), 422, INVALID, "Content-Type"),
+    bad("stream: blank question", post("/ask/stream", {"question": " "}), 422, INVALID, "empty"),
+    bad("search: no q", get("/search"), 422, INVALID, "query.q", "required"),
+    bad("search: empty q", get("/search", q=""), 422, INVALID, "query.q"),
+    bad("search: blank q", get("/search", q="   "), 422, INVALID, "empty"),
+    bad("search: q too long", get("/search", q="x" * 1001), 422, INVALID, "query.q", "1000"),
+    bad("search: k zero", get("/search", q="APSS", k=0), 422, INVALID, "query.k"),
+    bad("search: k too big", get("/search", q="APSS", k=51), 422, INVALID, "query.k", "50"),
+    bad("search: k not a number", get("/search", q="APSS", k="x"), 422, INVALID, "query.k"),
+    bad("unknown document", get("/documents/no-such-doc"), 404, NOT_FOUND, "no-such-doc"),
+    bad("path-like id", get("/documents/..%2F..%2Fetc%2Fpasswd"), 404, NOT_FOUND),
+    bad("dotted id", get("/documents/.."), 404, NOT_FOUND),
+    bad("encoded dots", get("/documents/%2E%2E%2Fseeds"), 404, NOT_FOUND),
+    bad("passage of unknown document", get("/documents/nope/passage", start=0, end=5), 404, NOT_FOUND, "nope"),
+    bad("passage reversed", get(PASSAGE, start=50, end=10), 422, INVALID, "start (50)", "end (10)"),
+    bad("passage empty", get(PASSAGE, start=10, end=10), 422, INVALID, "smaller than end"),
+    bad("passage negative", get(PASSAGE, start=-5, end=10), 422, INVALID, "query.start"),
+    bad("passage past the end", get(PASSAGE, start=0, end=99999), 422, INVALID, "past the end", "17201"),
+    bad("passage without end", get(PASSAGE, start=0), 422, INVALID, "query.end", "required"),
+    bad("passage context too big", get(PASSAGE, start=0, end=5, context=10**6), 422, INVALID, "query.context"),
+    bad("passage start not a number", get(PASSAGE, start="a", end=5), 422, INVALID, "query.start"),
+    bad("verify: empty quote", post("/verify", {"quote": ""}), 422, INVALID, "quote"),
+    bad("verify: blank quote", post("/verify", {"quote": "  "}), 422, INVALID, "quote is empty"),
+    bad("verify: quote too long", post("/verify", {"quote": "x" * 5001}), 422, INVALID, "quote", "5000"),
+    bad("verify: quote not a string", post("/verify", {"quote": ["x"]}), 422, INVALID, "quote"),
+    bad("verify: path-like doc_id", post("/verify", {"quote": "x", "doc_id": "../x"}), 404, NOT_FOUND, "../x"),
+    bad("chat: no messages", chat(), 422, INVALID, "messages"),
+    bad(
         "chat: last message not the user's",
-        "post",
-        CHAT,
-        {"json": {"messages": [*_user, {"role": "assistant", "content": "Ramstein."}]}},
+        chat(USER, {"role": "assistant", "content": "Ramstein."}),
         422,
-        "invalid_request",
-        ["last message"],
+        INVALID,
+        "last message",
     ),
-    (
-        "chat: unknown role",
-        "post",
-        CHAT,
-        {"json": {"messages": [{"role": "tool", "content": "x"}]}},
-        422,
-        "invalid_request",
-        ["role"],
-    ),
-    (
-        "chat: too many messages",
-        "post",
-        CHAT,
-        {"json": {"messages": _user * 52}},
-        422,
-        "invalid_request",
-        ["messages", "51"],
-    ),
-    (
-        "chat: blank question",
-        "post",
-        CHAT,
-        {"json": {"messages": [{"role": "user", "content": " "}]}},
-        422,
-        "invalid_request",
-        ["empty"],
-    ),
-    (
-        "chat: question too long",
-        "post",
-        CHAT,
-        {"json": {"messages": [{"role": "user", "content": "x" * 1001}]}},
-        422,
-        "invalid_request",
-        ["1000"],
-    ),
-    (
-        "chat: image content",
-        "post",
-        CHAT,
-        {"json": {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}},
-        422,
-        "invalid_request",
-        ["content"],
-    ),
-    ("unknown route", "get", "/nowhere", {}, 404, "not_found", ["/nowhere"]),
-    ("wrong method", "get", ASK, {}, 405, "method_not_allowed", []),
+    bad("chat: unknown role", chat({"role": "tool", "content": "x"}), 422, INVALID, "role"),
+    bad("chat: too many messages", chat(*[USER] * 52), 422, INVALID, "messages", "51"),
+    bad("chat: blank question", chat({"role": "user", "content": " "}), 422, INVALID, "empty"),
+    bad("chat: question too long", chat({"role": "user", "content": "x" * 1001}), 422, INVALID, "1000"),
+    bad("chat: image content", chat({"role": "user", "content": [{"type": "image_url"}]}), 422, INVALID, "content"),
+    bad("unknown route", get("/nowhere"), 404, NOT_FOUND, "/nowhere"),
+    bad("wrong method", ("get", ASK, {}), 405, "method_not_allowed"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "kwargs", "status", "kind", "words"),
-    [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS],
-)
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "kind", "words"), BAD_REQUESTS)
 def test_bad_input_gets_a_clear_json_error(client, method, path, kwargs, status, kind, words):
     assert_error(getattr(client, method)(path, **kwargs), status, kind, *words)
 
