@@ -166,12 +166,12 @@ class DocumentSummary(BaseModel):
         {
             "doc_id": DOC_ID_EXAMPLE,
             "title": TITLE_EXAMPLE,
-            "date": None,
-            "publisher": None,
+            "date": "2025-06-24",
+            "publisher": "NATO",
             "author": None,
-            "length": 17354,
-            "chunks": 31,
-            "sha256": "…",
+            "length": 17201,
+            "chunks": 32,
+            "sha256": "3ecccb15540a21a14f6c649e3ce8d37d03e49834f8cec89cafaf60d4b769129a",
         }
     )
 
@@ -219,7 +219,7 @@ class HealthStatus(BaseModel):
 
 
 class ReadyStatus(BaseModel):
-    model_config = examples({"status": "ready", "documents": 5, "chunks": 73, "load_seconds": 4.2})
+    model_config = examples({"status": "ready", "documents": 5, "chunks": 70, "load_seconds": 3.5})
 
     status: Literal["ready"] = "ready"
     documents: int
@@ -233,12 +233,12 @@ class VersionInfo(BaseModel):
             "service_version": "0.1.0",
             "model_name": "sentence-transformers/all-MiniLM-L6-v2",
             "model_dimension": 384,
-            "model_weights_sha256": "…",
-            "corpus_hash": "…",
+            "model_weights_sha256": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            "corpus_hash": "2be1a4ab984b43b3b69cf45311b819fdb2f4a5f71bdb8c0473fd6dd248e3e5f0",
             "documents": 5,
-            "chunks": 73,
-            "index_build_id": "20261122T002315-1a2b3c4d",
-            "index_built_at": "2026-11-22T00:23:15+00:00",
+            "chunks": 70,
+            "index_build_id": "20261122T002314-9536eedc",
+            "index_built_at": "2026-11-22T00:23:14+00:00",
             "index_format": 1,
         }
     )

@@ -8,6 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import MAX_BODY_BYTES, create_app
+from api.routes.documents import PASSAGE_EXAMPLE
+from api.routes.verify import VERIFY_EXAMPLE
+from api.schemas import ANSWER_EXAMPLE
 from api.state import ServiceState
 from rag.corpus import corpus_hash, load_corpus
 from rag.service import load_components
@@ -327,7 +330,7 @@ def test_until_loaded_only_health_answers(settings):
 def test_the_lifespan_loads_the_index_in_the_background(settings):
     app = create_app(settings)
     with TestClient(app) as lazy:
-        app.state.service._thread.join(timeout=120)
+        app.state.service.loading.result(timeout=120)
         assert lazy.get("/readyz").status_code == 200
         assert lazy.post("/ask", json={"question": RAMSTEIN_QUESTION}).json()["citations"]
 
@@ -359,6 +362,14 @@ def test_docs_are_served_and_every_route_documents_a_response_and_an_example(cli
         )
         assert has_example, path
         assert any(media.get("schema") or media.get("itemSchema") for media in ok.values()), path
+
+
+def test_the_documented_examples_are_real(client):
+    answer = client.post("/ask", json={"question": ANSWER_EXAMPLE["question"]}).json()
+    assert ANSWER_EXAMPLE["citations"][0] in answer["citations"]
+    params = {"start": PASSAGE_EXAMPLE["start"], "end": PASSAGE_EXAMPLE["end"], "context": 50}
+    assert client.get(f"/documents/{RAMSTEIN_DOC}/passage", params=params).json() == PASSAGE_EXAMPLE
+    assert client.post("/verify", json={"quote": VERIFY_EXAMPLE["quote"]}).json() == VERIFY_EXAMPLE
 
 
 def test_limits_from_the_settings_appear_in_the_schema(tmp_path):

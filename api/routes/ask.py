@@ -5,16 +5,16 @@
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
 
 from api.errors import ErrorBody, ErrorResponse, error_responses
 from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, AskRequest, ask_request_model
 from api.sse import ServerSentEvents, sse_event
-from api.state import Components
+from api.state import Components, Model, ModelThread
 from rag.answering import Answer, ExtractiveAnswerer
-from rag.errors import RagError
+from rag.errors import InvalidQuery, RagError
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -67,13 +67,13 @@ def router(settings: Settings) -> APIRouter:
             **error_responses(400, 413, 422, 503),
         },
     )
-    def ask(body: AskBody, parts: Components) -> Answer:
+    async def ask(body: AskBody, parts: Components, model: Model) -> Answer:
         """Answer a question with verbatim, cited quotes, or abstain (same JSON as `rag ask --json`).
 
         Every citation satisfies `text[start:end] == quote`, where `text` is the original document
         (`GET /documents/{doc_id}`). With `history`, a follow-up question ("When was it established?")
         takes its subject from the earlier turns."""
-        return parts.answerer.answer(body.question, top_k=body.top_k, history=body.history)
+        return await model.run(parts.answerer.answer, body.question, top_k=body.top_k, history=body.history)
 
     @routes.post(
         "/ask/stream",
@@ -81,27 +81,30 @@ def router(settings: Settings) -> APIRouter:
         status_code=200,
         responses={200: _STREAM_DOC, **error_responses(400, 413, 422, 503)},
     )
-    def ask_stream(body: AskBody, parts: Components) -> ServerSentEvents:
+    async def ask_stream(body: AskBody, parts: Components, model: Model) -> ServerSentEvents:
         """The answer of `POST /ask` as server-sent events, for chat front ends: one `citation` event per
         citation, in order, then an `answer` event with the whole answer (as `POST /ask` returns it).
 
         Bad input and "not ready" are refused with a status code before the stream starts; a failure
         after it started arrives as an `error` event."""
-        return ServerSentEvents(answer_events(parts.answerer, body))
+        return ServerSentEvents(answer_events(model, parts.answerer, body))
 
     return routes
 
 
-def answer_events(answerer: ExtractiveAnswerer, request: AskRequest) -> Iterator[bytes]:
+async def answer_events(model: ModelThread, answerer: ExtractiveAnswerer, request: AskRequest) -> AsyncIterator[bytes]:
     """`citation` events, then the `answer` event; an `error` event instead if answering fails."""
     try:
-        answer = answerer.answer(request.question, top_k=request.top_k, history=request.history)
+        answer = await model.run(answerer.answer, request.question, top_k=request.top_k, history=request.history)
         for citation in answer.citations:
             yield sse_event(citation, "citation")
         yield sse_event(answer, "answer")
-    except RagError as exc:
-        yield sse_event(ErrorResponse(error=ErrorBody(type="invalid_request", message=str(exc))), "error")
-    except Exception as exc:
-        logger.exception("answer stream failed")
-        message = f"internal error ({type(exc).__name__}); see the server log"
-        yield sse_event(ErrorResponse(error=ErrorBody(type="internal_error", message=message)), "error")
+    except Exception as exc:  # the status line is sent: the failure can only be told as an event
+        if isinstance(exc, InvalidQuery):
+            kind, message = "invalid_request", str(exc)
+        elif isinstance(exc, RagError):
+            kind, message = "unavailable", str(exc)
+        else:
+            logger.exception("answer stream failed")
+            kind, message = "internal_error", f"internal error ({type(exc).__name__}); see the server log"
+        yield sse_event(ErrorResponse(error=ErrorBody(type=kind, message=message)), "error")

@@ -17,7 +17,7 @@ from api.chat_completions import (
 )
 from api.errors import error_responses
 from api.sse import ServerSentEvents
-from api.state import Components
+from api.state import Components, Model
 from rag.settings import Settings
 
 _STREAM_DOC = {
@@ -51,14 +51,14 @@ def router(settings: Settings) -> APIRouter:
         response_model=ChatCompletion,
         responses={200: _STREAM_DOC, **error_responses(400, 413, 422, 503)},
     )
-    def chat_completions(body: ChatBody, parts: Components) -> ChatCompletion | Response:
+    async def chat_completions(body: ChatBody, parts: Components, model: Model) -> ChatCompletion | Response:
         """An OpenAI chat completion: the last user message is the question, the earlier messages its history.
 
         The reply's content is the answer's quotes followed by numbered sources; `citations` (an extra
         field) holds the structured citations. With `stream: true`, the same content arrives as
         `chat.completion.chunk` server-sent events, the citations on the last chunk, then `[DONE]`."""
         question, history = question_and_history(body.messages)
-        answer = parts.answerer.answer(question, history=history)
+        answer = await model.run(parts.answerer.answer, question, history=history)
         if not body.stream:
             return completion(answer)
         return ServerSentEvents(completion_events(answer))

@@ -12,7 +12,7 @@ from rag.service import QAComponents
 from rag.settings import Settings
 from rag.verify import MAX_CONTEXT_CHARS, SpanInContext, span_in_context
 
-_PASSAGE_EXAMPLE = {
+PASSAGE_EXAMPLE = {
     "doc_id": DOC_ID_EXAMPLE,
     "title": "NATO’s approach to space",
     "start": 1391,
@@ -21,8 +21,8 @@ _PASSAGE_EXAMPLE = {
     "in Ramstein, Germany.",
     "context_start": 1341,
     "context_end": 1563,
-    "before": "…",
-    "after": "…",
+    "before": "icy and declared space an operational domain.\n  • ",
+    "after": "\n  • At the 2021 Brussels Summit, NATO recognised ",
 }
 
 DocId = Annotated[str, Path(description="Document id (the file name without extension).", examples=[DOC_ID_EXAMPLE])]
@@ -48,7 +48,7 @@ def router(settings: Settings) -> APIRouter:
         "/documents/{doc_id}/passage",
         response_model=SpanInContext,
         responses={
-            200: {"content": {"application/json": {"example": _PASSAGE_EXAMPLE}}},
+            200: {"content": {"application/json": {"example": PASSAGE_EXAMPLE}}},
             **error_responses(404, 422, 503),
         },
     )
@@ -58,7 +58,7 @@ def router(settings: Settings) -> APIRouter:
         start: Annotated[int, Query(ge=0, description="Start offset of the span.", examples=[1391])],
         end: Annotated[int, Query(ge=1, description="End offset (exclusive), after start.", examples=[1513])],
         context: Annotated[
-            int, Query(ge=0, le=MAX_CONTEXT_CHARS, description="Characters of context on each side.")
+            int, Query(ge=0, le=MAX_CONTEXT_CHARS, description="Characters of context on each side.", examples=[50])
         ] = 200,
     ) -> SpanInContext:
         """Citation lookup: the exact span `text[start:end]` and up to `context` characters around it, so a

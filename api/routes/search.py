@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.errors import error_responses
 from api.schemas import SearchResponse
-from api.state import Components
+from api.state import Components, Model
 from rag.search_hits import search_hit
 from rag.settings import Settings
 
@@ -15,8 +15,9 @@ def router(settings: Settings) -> APIRouter:
     routes = APIRouter(tags=["retrieval"])
 
     @routes.get("/search", response_model=SearchResponse, responses=error_responses(422, 503))
-    def search(
+    async def search(
         parts: Components,
+        model: Model,
         q: Annotated[
             str,
             Query(
@@ -33,7 +34,7 @@ def router(settings: Settings) -> APIRouter:
         """The `k` best passages for `q`: dense (FAISS) and BM25 rankings fused by reciprocal rank.
 
         `start`/`end` are offsets into the original document; `text` is the passage without debris."""
-        passages = parts.retriever.search(q, k=k)
+        passages = await model.run(parts.retriever.search, q, k=k)
         return SearchResponse(query=q, k=k, passages=[search_hit(p, parts.index) for p in passages])
 
     return routes

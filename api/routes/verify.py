@@ -9,15 +9,15 @@ from rag.corpus import find_document
 from rag.settings import Settings
 from rag.verify import CLOSE_SCORE, QuoteVerification, verify_quote
 
-_EXAMPLE = {
+VERIFY_EXAMPLE = {
     "quote": "NATO's Space Operations Centre",
     "verdict": "exact",
     "matches": [
         {
             "doc_id": "002_685e0ef70b0e745a",
             "title": "NATO’s approach to space",
-            "start": 16671,
-            "end": 16701,
+            "start": 16673,
+            "end": 16703,
             "text": "NATO’s Space Operations Centre",
         }
     ],
@@ -40,7 +40,7 @@ def router(settings: Settings) -> APIRouter:
         response_model=QuoteVerification,
         description=_DESCRIPTION,
         responses={
-            200: {"content": {"application/json": {"example": _EXAMPLE}}},
+            200: {"content": {"application/json": {"example": VERIFY_EXAMPLE}}},
             **error_responses(400, 404, 413, 422, 503),
         },
     )
