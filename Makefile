@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 QUESTION ?= Where is the NATO Space Operations Centre?
 
-.PHONY: install run test lint eval bench clean-index
+.PHONY: install run test lint eval bench bench-api clean-index
 
 install: $(STAMP)
 
@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-# Until the HTTP API exists, the main job builds (or refreshes) the index and answers an example question.
+# The main job: build (or refresh) the index, then serve the HTTP API on http://127.0.0.1:8000 (docs at /docs).
 run: install
 	$(BIN)/rag index
-	$(BIN)/rag ask "$(QUESTION)"
+	$(BIN)/rag serve
 
 lint: install
 	$(BIN)/ruff check rag api tests eval
@@ -34,6 +34,9 @@ eval: install
 
 bench: install
 	$(BIN)/python eval/bench_core.py
+
+bench-api: install
+	$(BIN)/python eval/bench_api.py
 
 clean-index:
 	find index -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
