@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-QUESTION ?= Where is the NATO Space Operations Centre?
 
 .PHONY: install run test lint eval bench bench-api clean-index
 
