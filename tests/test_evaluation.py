@@ -277,6 +277,15 @@ def test_compare_prints_deltas_between_two_runs(components: QAComponents, tmp_pa
     assert "right -> wrong" in result.output and "metric" in result.output
 
 
+def test_an_unwritable_report_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from rag.evaluation.report import ReportError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ReportError, match="cannot write the report"):
+        write_reports(run_of({"q0": True}), blocker / "results")
+
+
 def test_bad_inputs_to_rag_eval_are_clear_errors(tmp_path: Path) -> None:
     missing = CliRunner().invoke(app, ["eval", "--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
     assert missing.exit_code == 1 and "cannot read" in missing.output

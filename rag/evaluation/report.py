@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.evaluation import metrics as metric_defs
 from rag.evaluation.dataset import Category, EvalItem
 from rag.evaluation.metrics import LATENCY_METRICS, QUALITY_METRICS
@@ -171,9 +172,21 @@ def write_chart(run: RunResult, path: Path) -> None:
 def write_reports(
     run: RunResult, folder: Path, stem: str | None = None, items: list[EvalItem] | None = None
 ) -> list[Path]:
-    """Write `<stem>.json`, `<stem>.md` and `<stem>.png` into `folder`; the paths written."""
+    """Write `<stem>.json`, `<stem>.md` and `<stem>.png` into `folder`; the paths written.
+
+    ReportError when the folder cannot be written."""
+    try:
+        return _write_reports(run, folder, stem or run.run_id, items)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report into {folder}: {exc.strerror or exc}") from exc
+
+
+class ReportError(RagError):
+    """A report could not be written."""
+
+
+def _write_reports(run: RunResult, folder: Path, stem: str, items: list[EvalItem] | None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    stem = stem or run.run_id
     json_path, md_path, png_path = (folder / f"{stem}{ext}" for ext in (".json", ".md", ".png"))
     # Each file is written beside its target and renamed over it, so a crash never leaves half a baseline.
     tmp_png = png_path.with_suffix(".png.tmp")
