@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routes import ask, chat, documents, health, search, verify
+from api.routes import ask, chat, documents, health, search, ui, verify
 from api.routes.health import service_version
 from api.state import ServiceState
 from rag.service import QAComponents
@@ -53,6 +53,6 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    for module in (ask, search, documents, verify, chat, health):
+    for module in (ask, search, documents, verify, chat, health, ui):
         app.include_router(module.router(settings))
     return app

@@ -42,6 +42,7 @@ ANSWER_EXAMPLE = {
     "answer": f"“{QUOTE_EXAMPLE}” [1]",
     "abstained": False,
     "citations": [CITATION_EXAMPLE],
+    "conflicts": [],
 }
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -59,11 +59,19 @@ class Citation(BaseModel):
     score: float
 
 
+class Conflict(BaseModel):
+    about: str = Field(description="What the sources disagree about, e.g. 'the year' or 'the number'.")
+    citations: list[int] = Field(description="Ids of the citations that state the differing values.")
+
+
 class Answer(BaseModel):
     question: str
     answer: str
     abstained: bool
     citations: list[Citation]
+    conflicts: list[Conflict] = Field(
+        default_factory=list, description="Where cited sources state different values for the same thing."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,18 @@ class Settings(BaseSettings):
         0.85, gt=0.0, le=1.0, description="Extra quotes must score at least this share of the best one."
     )
 
+    chat_model: str | None = Field(
+        None,
+        description="Optional generative mode: a LangChain chat model as 'provider:model' (e.g. "
+        "'openai:gpt-4o-mini'); unset (default) means extractive answers only.",
+    )
+    chat_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible endpoint for the chat model; the key comes from the "
+        "provider's usual variable (OPENAI_API_KEY)."
+    )
+    chat_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    chat_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on the chat model after this long.")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:

@@ -74,7 +74,7 @@ def test_ask_returns_the_answer_contract_with_resolvable_citations(client, compo
     response = client.post("/ask", json={"question": RAMSTEIN_QUESTION})
     assert response.status_code == 200
     answer = response.json()
-    assert set(answer) == {"question", "answer", "abstained", "citations"}
+    assert set(answer) == {"question", "answer", "abstained", "citations", "conflicts"}
     assert answer["abstained"] is False
     assert (RAMSTEIN_DOC, 1391, 1513, RAMSTEIN_QUOTE) in {
         (c["doc_id"], c["start"], c["end"], c["quote"]) for c in answer["citations"]
