@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from rag.answering import ExtractiveAnswerer
+from rag.answering import Answer, ExtractiveAnswerer
+from rag.chat import Turn
 from rag.embedding import Embedder
 from rag.index_store import CorpusIndex, open_index
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
+class Answerer(Protocol):
+    """What the CLI, the API and the evaluation use: the extractive answerer, or the generative one."""
+
+    def answer(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer: ...
+
+    def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +30,35 @@ class QAComponents:
     embedder: Embedder
     index: CorpusIndex
     retriever: HybridRetriever
-    answerer: ExtractiveAnswerer
+    answerer: Answerer
 
 
-def load_components(settings: Settings, progress: bool = False, force_rebuild: bool = False) -> QAComponents:
-    """Open (building or rebuilding if needed) the index for `settings` and the stages that use it."""
+def load_components(
+    settings: Settings,
+    progress: bool = False,
+    force_rebuild: bool = False,
+    chat_model: BaseChatModel | None = None,
+) -> QAComponents:
+    """Open (building or rebuilding if needed) the index for `settings` and the stages that use it.
+
+    The answerer is generative when `settings.chat_model` is set (or a `chat_model` is given), else
+    extractive. The chat model is built first, so a bad RAG_CHAT_MODEL fails before the slow index load.
+    """
+    if chat_model is None and settings.chat_model is not None:
+        from rag.generative import build_chat_model  # LangChain's prompt machinery only when configured
+
+        chat_model = build_chat_model(settings)
     embedder = Embedder(settings.model_path, settings.embed_batch_size)
     index = open_index(settings, embedder, progress=progress, force=force_rebuild)
     retriever = HybridRetriever(index, embedder, settings)
-    return QAComponents(settings, embedder, index, retriever, ExtractiveAnswerer(retriever, settings))
+    return QAComponents(settings, embedder, index, retriever, make_answerer(retriever, settings, chat_model))
+
+
+def make_answerer(retriever: HybridRetriever, settings: Settings, chat_model: BaseChatModel | None = None) -> Answerer:
+    """The extractive answerer, wrapped in the generative one when a chat model is given."""
+    extractive = ExtractiveAnswerer(retriever, settings)
+    if chat_model is None:
+        return extractive
+    from rag.generative import GenerativeAnswerer
+
+    return GenerativeAnswerer(extractive, chat_model)
