@@ -15,10 +15,18 @@ import numpy as np
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from rag.chat import Turn, contextualize, validate_history
+from rag.answer_types import TYPE_NOUN, AnswerType, Value, expected_type, find_values
+from rag.chat import (
+    Turn,
+    contextualize,
+    is_elliptic,
+    previous_quotes,
+    previous_user_question,
+    validate_history,
+)
 from rag.chunking import Sentence, sentence_contexts
 from rag.index_store import CorpusIndex
-from rag.retrieval import HybridRetriever, validate_question
+from rag.retrieval import HybridRetriever, Passage, validate_question
 from rag.settings import Settings
 from rag.text import squash_whitespace, tokenize
 
@@ -31,20 +39,11 @@ DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4
 # A sentence that opens with a pronoun leans on the one before it; quote both so the quote stands alone.
 _ANAPHORIC_START = re.compile(r"^(?:It|Its|They|Their|Them|This|These|Those|He|She|His|Her)\b")
-# Expected-answer types: a "when" question wants a date, a "how many/much" question wants a number.
-_WHEN = re.compile(r"^\s*(?:when|in which year|in what year|what year|since when)\b", re.IGNORECASE)
-_HOW_MANY = re.compile(r"^\s*how (?:many|much)\b", re.IGNORECASE)
-_HAS_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\b"
-)
-# A count or amount: digits that are not a year, or a number word.
-_HAS_NUMBER = re.compile(
-    r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
 TYPE_MISMATCH_PENALTY = 0.75
+# A follow-up's candidates include the sentences this close to what the previous answer quoted.
+FOLLOW_UP_REACH = 2
+# A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
 # A two-sentence quote gives way to its first sentence alone when that scores at least this share of it.
 SHORTER_QUOTE_RATIO = 0.95
 
@@ -113,11 +112,9 @@ def coverage(question_terms: set[str], terms: frozenset[str], stats: TermStatist
 
 
 def answer_type_matches(question: str, quote: str) -> bool:
-    if _WHEN.search(question):
-        return bool(_HAS_DATE.search(quote))
-    if _HOW_MANY.search(question):
-        return bool(_HAS_NUMBER.search(quote))
-    return True
+    """Whether `quote` states a value of the kind `question` asks for (a date for "when"...)."""
+    kind = expected_type(question)
+    return kind is AnswerType.OTHER or bool(find_values(quote, kind, exclude=question))
 
 
 def prefer_shorter_quotes(scored: list[ScoredSentence], ratio: float = SHORTER_QUOTE_RATIO) -> list[ScoredSentence]:
@@ -125,6 +122,18 @@ def prefer_shorter_quotes(scored: list[ScoredSentence], ratio: float = SHORTER_Q
     then the predecessor is what answers, and the shorter quote is the better one. Keeps the order."""
     alone = {s.sentence_id: s.score for s in scored if not s.extended}
     return [s for s in scored if not (s.extended and alone.get(s.sentence_id - 1, float("-inf")) >= ratio * s.score)]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedQuestion:
+    """A question read in its chat: what to retrieve with, what kind of answer it wants, and the sentences
+    the previous answer quoted (a follow-up is most likely about them or their neighbours)."""
+
+    question: str
+    query: str
+    asks: AnswerType
+    type_question: str
+    anchors: frozenset[int] = frozenset()
 
 
 class ExtractiveAnswerer:
@@ -142,43 +151,114 @@ class ExtractiveAnswerer:
     def stats(self) -> TermStatistics:
         return TermStatistics(self.index.sentences)
 
+    @cached_property
+    def _normalised_sentences(self) -> list[str]:
+        return [squash_whitespace(s.text) for s in self.index.sentences]
+
     def answer(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer:
         """Quotes answering `question` (asked after the chat `history`, if any) from the `top_k` best
         passages, or an abstention."""
-        question = validate_question(question, self.settings.max_question_chars)
-        query = self.retrieval_query(question, history)
-        vector = self.retriever.embed_query(query)
+        resolved = self.resolve(question, history)
+        vector = self.retriever.embed_query(resolved.query)
         k = self.settings.answer_passages if top_k is None else top_k
-        passages = self.retriever.search(query, k=k, query_vector=vector)
+        passages = self.rank_passages(resolved, vector, k)
         candidates = self.score_candidates(
-            query, vector, [i for p in passages for i in p.chunk.sentence_ids], answer_type_of=question
+            resolved.query,
+            vector,
+            [i for p in passages for i in p.chunk.sentence_ids],
+            answer_type_of=resolved.type_question,
+            anchors=resolved.anchors,
         )
         chosen = self.select_quotes(candidates)
         if not chosen:
-            return Answer(question=question, answer=ABSTENTION_TEXT, abstained=True, citations=[])
+            return Answer(question=resolved.question, answer=ABSTENTION_TEXT, abstained=True, citations=[])
+        chosen, disagreements = self.add_disagreeing_quotes(chosen, candidates, resolved)
         citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
-        text = " ".join(f"“{c.quote}” [{c.id}]" for c in citations)
-        return Answer(question=question, answer=text, abstained=False, citations=citations)
+        conflicts = [
+            Conflict(about=f"the {about}", citations=[chosen.index(a) + 1, chosen.index(b) + 1])
+            for about, a, b in disagreements
+        ]
+        return Answer(
+            question=resolved.question,
+            answer=self.compose(resolved, citations, conflicts),
+            abstained=False,
+            citations=citations,
+            conflicts=conflicts,
+        )
+
+    def resolve(self, question: str, history: list[Turn] | None = None) -> ResolvedQuestion:
+        """`question` read in its chat: a follow-up takes its subject from the previous question and its
+        candidates from around the passages the previous answer quoted."""
+        question = validate_question(question, self.settings.max_question_chars)
+        history = validate_history(history, self.settings.max_history_turns)
+        query = contextualize(question, history, self.settings.max_question_chars)
+        type_question = question
+        anchors: frozenset[int] = frozenset()
+        if query != question:
+            previous = previous_user_question(history) or ""
+            if expected_type(question) is AnswerType.OTHER and is_elliptic(question):
+                type_question = previous  # "And the Arctic one?" asks what the previous question asked
+            anchors = self._quoted_sentences(previous_quotes(history))
+        return ResolvedQuestion(question, query, expected_type(type_question), type_question, anchors)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
-        question = validate_question(question, self.settings.max_question_chars)
-        history = validate_history(history, self.settings.max_history_turns)
-        return contextualize(question, history, self.settings.max_question_chars)
+        return self.resolve(question, history).query
+
+    def passages(self, question: str, history: list[Turn] | None = None, k: int | None = None) -> list[Passage]:
+        """The `k` passages an answer to `question` reads, best first (after the second stage)."""
+        resolved = self.resolve(question, history)
+        vector = self.retriever.embed_query(resolved.query)
+        return self.rank_passages(resolved, vector, self.settings.answer_passages if k is None else k)
+
+    def rank_passages(self, resolved: ResolvedQuestion, vector: np.ndarray, k: int) -> list[Passage]:
+        """The `k` best passages for the question: the retriever's first stage, re-ranked by how well the
+        best sentence of each answers (the second stage). A follow-up's anchor passages join the pool."""
+        depth = min(max(k, self.settings.rerank_depth), self.settings.max_k)
+        first = self.retriever.search(resolved.query, k=depth, query_vector=vector)
+        scores = self.score_candidates(
+            resolved.query,
+            vector,
+            [i for p in first for i in p.chunk.sentence_ids],
+            answer_type_of=resolved.type_question,
+            anchors=resolved.anchors,
+            keep_extended=True,
+        )
+        best: dict[int, float] = {}
+        for s in scores:
+            best.setdefault(s.sentence_id, s.score)
+
+        def passage_score(p: Passage) -> float:
+            top = max((best.get(i, 0.0) for i in p.chunk.sentence_ids), default=0.0)
+            return top + self.settings.first_stage_weight / p.rank
+
+        return [
+            Passage(p.chunk, rank, p.dense_score, p.bm25_score, p.fused_score)
+            for rank, p in enumerate(sorted(first, key=lambda p: (-passage_score(p), p.rank))[:k], start=1)
+        ]
 
     def score_candidates(
-        self, question: str, vector: np.ndarray, sentence_ids: list[int], answer_type_of: str | None = None
+        self,
+        question: str,
+        vector: np.ndarray,
+        sentence_ids: list[int],
+        answer_type_of: str | None = None,
+        anchors: frozenset[int] = frozenset(),
+        keep_extended: bool = False,
     ) -> list[ScoredSentence]:
-        """Quotable sentences among `sentence_ids`, scored and sorted best first.
+        """Quotable sentences among `sentence_ids` (and near the `anchors` a follow-up leans on), scored
+        and sorted best first.
 
         `answer_type_of` is the question whose wording says what kind of answer is wanted (a date, a
         count); by default `question` itself.
         """
         answer_type_of = question if answer_type_of is None else answer_type_of
+        kind = expected_type(answer_type_of)
         q_terms = set(tokenize([question])[0])
+        near = self._neighbourhood(anchors)
         seen: set[int] = set()
         scored: list[ScoredSentence] = []
-        for sid in sentence_ids:
+        for sid in [*sentence_ids, *sorted(near)]:
             sentence = self.index.sentences[sid]
             if sid in seen or not sentence.quotable:
                 continue
@@ -191,16 +271,17 @@ class ExtractiveAnswerer:
             alone = float(self.index.sentence_vectors[sid] @ vector)
             dense = in_context if start != sentence.start else 0.5 * (alone + in_context)
             lexical = coverage(q_terms, self.stats.context_tokens[sid], self.stats)
-            score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical
+            score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical + self.settings.follow_up_weight * near.get(sid, 0)
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
-            if not answer_type_matches(answer_type_of, quote):
+            if kind is not AnswerType.OTHER and not find_values(quote, kind, exclude=answer_type_of):
                 score *= TYPE_MISMATCH_PENALTY
             scored.append(
                 ScoredSentence(
                     sid, sentence.doc_id, start, sentence.end, score, dense, lexical, start != sentence.start
                 )
             )
-        return prefer_shorter_quotes(sorted(scored, key=lambda s: (-s.score, s.sentence_id)))
+        ranked = sorted(scored, key=lambda s: (-s.score, s.sentence_id))
+        return ranked if keep_extended else prefer_shorter_quotes(ranked)
 
     def select_quotes(self, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best candidate if it clears the abstention threshold, plus corroborating quotes.
@@ -219,13 +300,96 @@ class ExtractiveAnswerer:
                 break
             if cand.doc_id in {c.doc_id for c in chosen} and cand.score < same_doc_floor:
                 continue
-            # Near-identical wording in another document is corroboration; in the same one it is repetition.
-            if any(
-                self._overlaps(cand, c) or (cand.doc_id == c.doc_id and self._near_duplicate(cand, c)) for c in chosen
-            ):
+            if any(self._redundant(cand, c) for c in chosen):
                 continue
             chosen.append(cand)
         return chosen
+
+    def add_disagreeing_quotes(
+        self, chosen: list[ScoredSentence], candidates: list[ScoredSentence], resolved: ResolvedQuestion
+    ) -> tuple[list[ScoredSentence], list[tuple[str, ScoredSentence, ScoredSentence]]]:
+        """Look among strong candidates from other documents for one stating a different value for the same
+        thing as the best quote (a date, a count, an amount), or denying what it affirms. Such a quote is
+        added (if not already chosen) and the pair reported: (what they disagree about, best, other)."""
+        best = chosen[0]
+        floor = max(self.settings.min_answer_score, self.settings.conflict_ratio * best.score)
+        disagreements: list[tuple[str, ScoredSentence, ScoredSentence]] = []
+        seen_docs = {best.doc_id}
+        for cand in candidates[1:]:
+            if cand.score < floor:
+                break
+            if cand.doc_id in seen_docs or any(self._overlaps(cand, c) for c in chosen if c is not cand):
+                continue
+            about = self._disagreement(best, cand, resolved)
+            if about is None:
+                continue
+            seen_docs.add(cand.doc_id)
+            if cand not in chosen:
+                chosen = [*chosen, cand]
+            disagreements.append((about, best, cand))
+        return chosen, disagreements
+
+    def _disagreement(self, a: ScoredSentence, b: ScoredSentence, resolved: ResolvedQuestion) -> str | None:
+        """What `a` and `b` disagree about, or None. They must be about the same thing (close in meaning)."""
+        similarity = float(self.index.sentence_vectors[a.sentence_id] @ self.index.sentence_vectors[b.sentence_id])
+        if similarity < self.settings.conflict_similarity:
+            return None
+        text_a, text_b = self._text(a), self._text(b)
+        kinds = (
+            [resolved.asks]
+            if resolved.asks is not AnswerType.OTHER
+            else [AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT]
+        )
+        for kind in kinds:
+            values_a = {v.normal for v in find_values(text_a, kind, exclude=resolved.type_question)}
+            values_b = {v.normal for v in find_values(text_b, kind, exclude=resolved.type_question)}
+            if values_a and values_b and not values_a & values_b and not _same_year(values_a, values_b, kind):
+                return TYPE_NOUN[kind]
+        denies_a, denies_b = bool(_NEGATION.search(text_a)), bool(_NEGATION.search(text_b))
+        if resolved.asks is AnswerType.OTHER and denies_a != denies_b:
+            return "facts stated"
+        return None
+
+    def compose(self, resolved: ResolvedQuestion, citations: list[Citation], conflicts: list[Conflict]) -> str:
+        """The answer text: the key value first when the question asks for one, then the quotes; when the
+        sources disagree, it says so and sets the sides next to each other."""
+        quotes = " ".join(f"“{c.quote}” [{c.id}]" for c in citations)
+        if conflicts:
+            sides = "; ".join(
+                " versus ".join(self._lead(resolved, citations[i - 1]) for i in conflict.citations)
+                for conflict in conflicts
+            )
+            about = ", ".join(dict.fromkeys(c.about for c in conflicts))
+            return f"The sources disagree about {about}: {sides}. {quotes}"
+        key = key_value(resolved, citations[0].quote)
+        return f"{key.text} [1]: {quotes}" if key else quotes
+
+    def _lead(self, resolved: ResolvedQuestion, citation: Citation) -> str:
+        key = key_value(resolved, citation.quote)
+        return f"{key.text} [{citation.id}]" if key else f"[{citation.id}]"
+
+    def _neighbourhood(self, anchors: frozenset[int]) -> dict[int, float]:
+        """Sentence id -> closeness (1 for an anchor, less further away) for the sentences of the anchors'
+        paragraphs within `FOLLOW_UP_REACH` sentences of them."""
+        near: dict[int, float] = {}
+        sentences = self.index.sentences
+        for a in anchors:
+            for sid in range(max(0, a - FOLLOW_UP_REACH), min(len(sentences), a + FOLLOW_UP_REACH + 1)):
+                same_paragraph = (
+                    sentences[sid].doc_id == sentences[a].doc_id and sentences[sid].block == sentences[a].block
+                )
+                if same_paragraph:
+                    near[sid] = max(near.get(sid, 0.0), 1.0 - abs(sid - a) / (FOLLOW_UP_REACH + 1))
+        return near
+
+    def _quoted_sentences(self, quotes: list[str]) -> frozenset[int]:
+        """The sentences of the corpus that the quotes of an earlier answer contain or lie in."""
+        wanted = [squash_whitespace(q) for q in quotes if q.strip()]
+        return frozenset(
+            sid
+            for sid, text in enumerate(self._normalised_sentences)
+            if len(text) >= 20 and any(text in q or (len(q) >= 20 and q in text) for q in wanted)
+        )
 
     def _quote_start(self, sid: int) -> int:
         sentence = self.index.sentences[sid]
@@ -234,6 +398,10 @@ class ExtractiveAnswerer:
             if previous.doc_id == sentence.doc_id and previous.block == sentence.block and previous.quotable:
                 return previous.start
         return sentence.start
+
+    def _redundant(self, a: ScoredSentence, b: ScoredSentence) -> bool:
+        # Near-identical wording in another document is corroboration; in the same one it is repetition.
+        return self._overlaps(a, b) or (a.doc_id == b.doc_id and self._near_duplicate(a, b))
 
     @staticmethod
     def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -256,3 +424,19 @@ class ExtractiveAnswerer:
             quote=doc.text[s.start : s.end],
             score=round(s.score, 4),
         )
+
+
+def key_value(resolved: ResolvedQuestion, quote: str) -> Value | None:
+    """The value in `quote` that answers a who/when/where/how-many question, if it states one."""
+    if resolved.asks is AnswerType.OTHER:
+        return None
+    values = find_values(quote, resolved.asks, exclude=resolved.type_question)
+    return values[0] if values else None
+
+
+def _same_year(a: set[str], b: set[str], kind: AnswerType) -> bool:
+    """'2023' and 'february 2023' do not disagree: one is only less precise."""
+    if kind is not AnswerType.DATE:
+        return False
+    years = lambda values: {v.split()[-1] for v in values}  # noqa: E731
+    return bool(years(a) & years(b)) and any(len(v.split()) == 1 for v in a | b)

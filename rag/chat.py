@@ -16,13 +16,20 @@ from rag.errors import InvalidQuery
 
 Role = Literal["user", "assistant"]
 
-# Words that point back at something said before: the question depends on its history.
+# Words that point back at something said before: the question depends on its history. "that" counts
+# only as a pronoun or determiner after a verb or preposition ("Who said that?", "Why was that base
+# chosen?"), not as a conjunction; "one" only in "the Arctic one".
 _REFERRING = re.compile(
-    r"\b(?:it|its|it's|they|them|their|this|that|these|those|he|she|his|her|there|then|the same|"
-    r"the other|the latter|the former|one|ones)\b",
+    r"\b(?:it|its|it's|they|them|their|theirs|he|him|his|she|her|this|these|those|the same|the other|"
+    r"the latter|the former)\b"
+    r"|\b(?:is|was|are|were|said|say|says|mean|means|about|of|for|in|on|at|by|from|with) that\b"
+    r"|\bthat\s*\?"
+    r"|\bthe \w+ (?:one|ones)\b",
     re.IGNORECASE,
 )
 _ELLIPTIC_START = re.compile(r"^\s*(?:and|what about|how about|also|but|or)\b", re.IGNORECASE)
+# The quotes of an earlier answer, as this service writes them: “quote” [n].
+_QUOTED = re.compile(r"“([^”]+)”")
 # A question this short rarely names its own subject ("When?", "Who leads it?").
 _SHORT_QUESTION_WORDS = 4
 
@@ -42,6 +49,25 @@ def is_follow_up(question: str) -> bool:
     return bool(_REFERRING.search(question) or _ELLIPTIC_START.match(question) or len(words) <= _SHORT_QUESTION_WORDS)
 
 
+def is_elliptic(question: str) -> bool:
+    """Whether `question` repeats the previous question about something else ("And the Arctic one?")."""
+    return bool(_ELLIPTIC_START.match(question))
+
+
+def previous_user_question(history: list[Turn]) -> str | None:
+    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    return previous[-1] if previous else None
+
+
+def previous_quotes(history: list[Turn]) -> list[str]:
+    """What the most recent answer quoted: the “…” quotes of this service's answers, or else the whole
+    answer (a client may send the answer text in its own words)."""
+    for turn in reversed(history):
+        if turn.role == "assistant" and turn.content.strip():
+            return _QUOTED.findall(turn.content) or [turn.content.strip()]
+    return []
+
+
 def validate_history(history: list[Turn] | None, max_turns: int) -> list[Turn]:
     history = list(history or [])
     if len(history) > max_turns:
@@ -55,8 +81,8 @@ def contextualize(question: str, history: list[Turn], max_chars: int) -> str:
     A follow-up is prefixed with the most recent earlier user question, so its subject takes part in
     retrieval and scoring; a self-contained question, or one with no earlier user turn, is returned as is.
     """
-    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    previous = previous_user_question(history)
     room = max_chars - len(question) - 1
-    if not previous or room <= 0 or not is_follow_up(question):
+    if previous is None or room <= 0 or not is_follow_up(question):
         return question
-    return f"{previous[-1][-room:]} {question}"
+    return f"{previous[-room:]} {question}"

@@ -52,14 +52,33 @@ class Settings(BaseSettings):
         0.85, gt=0.0, le=1.0, description="Extra quotes must score at least this share of the best one."
     )
 
+    rerank_depth: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Passages of the first stage that the second stage re-ranks by their best sentence.",
+    )
+    first_stage_weight: float = Field(
+        0.05, ge=0.0, le=1.0, description="Weight of the first stage's rank (as 1/rank) in the second stage."
+    )
+    follow_up_weight: float = Field(
+        0.15, ge=0.0, le=1.0, description="Bonus of a follow-up's candidates near what the previous answer quoted."
+    )
+    conflict_ratio: float = Field(
+        0.75, gt=0.0, le=1.0, description="A disagreeing quote must score at least this share of the best one."
+    )
+    conflict_similarity: float = Field(
+        0.5, ge=-1.0, le=1.0, description="Two quotes disagree only if this close in meaning (cosine)."
+    )
     chat_model: str | None = Field(
         None,
         description="Optional generative mode: a LangChain chat model as 'provider:model' (e.g. "
         "'openai:gpt-4o-mini'); unset (default) means extractive answers only.",
     )
     chat_base_url: str | None = Field(
-        None, description="Base URL of an OpenAI-compatible endpoint for the chat model; the key comes from the "
-        "provider's usual variable (OPENAI_API_KEY)."
+        None,
+        description="Base URL of an OpenAI-compatible endpoint for the chat model; the key comes from the "
+        "provider's usual variable (OPENAI_API_KEY).",
     )
     chat_temperature: float = Field(0.0, ge=0.0, le=2.0)
     chat_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on the chat model after this long.")

@@ -38,8 +38,7 @@ class PipelineSystem:
 
     def run(self, item: EvalItem) -> SystemOutput:
         answerer = self.components.answerer
-        query = answerer.retrieval_query(item.question, item.history)
-        passages = self.components.retriever.search(query, k=RETRIEVAL_DEPTH)
+        passages = answerer.passages(item.question, item.history, k=RETRIEVAL_DEPTH)
         started = time.perf_counter()
         answer = answerer.answer(item.question, history=item.history)
         latency = (time.perf_counter() - started) * 1000

@@ -1,0 +1,158 @@
+"""What kind of answer a question wants, and where a quote states such a value.
+
+A "when" question wants a date, "how many" a count, "how much" an amount, "who" a name, "where" a place.
+The patterns are deliberately plain: they find candidate values in a sentence so that the answerer can
+prefer sentences of the right type, lead the answer with the value, and notice when two sources state
+different values for the same thing. They never decide on their own that a sentence answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    DATE = "date"
+    COUNT = "count"
+    AMOUNT = "amount"
+    PERSON = "person"
+    PLACE = "place"
+    OTHER = "other"
+
+
+# What each type is called in "The sources disagree about the ...".
+TYPE_NOUN = {
+    AnswerType.DATE: "date",
+    AnswerType.COUNT: "number",
+    AnswerType.AMOUNT: "amount",
+    AnswerType.PERSON: "person",
+    AnswerType.PLACE: "place",
+}
+
+_LEAD = r"^\s*(?:and\s+|so\s+|but\s+)?"
+_QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(_LEAD + r"(?:when|since when|until when|by when)\b", re.I), AnswerType.DATE),
+    (re.compile(r"\b(?:in |by |until |since )?(?:which|what) (?:year|date|month|day)\b", re.I), AnswerType.DATE),
+    (
+        re.compile(r"\bhow much\b|\bwhat (?:amount|sum)\b|\bhow (?:big|large) (?:a |an |is )?(?:budget|sum)", re.I),
+        AnswerType.AMOUNT,
+    ),
+    (re.compile(r"\bhow many\b|\bhow long\b|\bwhat number of\b", re.I), AnswerType.COUNT),
+    (re.compile(_LEAD + r"(?:who|whom)\b", re.I), AnswerType.PERSON),
+    (
+        re.compile(_LEAD + r"where\b|\b(?:in |at )?(?:which|what) (?:city|country|town|base|place|location)\b", re.I),
+        AnswerType.PLACE,
+    ),
+]
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+# Longest first, so that "seventeen" is not read as "seven".
+_NUMBER_WORDS = (
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|dozens?|half|one|two|three|four|five|six|seven|eight|nine|ten"
+)
+_VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.DATE: re.compile(
+        rf"\b(?:\d{{1,2}} {_MONTH},? {_YEAR}|{_MONTH} \d{{1,2}},? {_YEAR}|{_MONTH},? {_YEAR}|{_YEAR}s?)\b"
+    ),
+    AnswerType.AMOUNT: re.compile(
+        r"(?:\b(?:EUR|USD|GBP)\s?|[€$£]\s?)\d[\d,.]*(?:\s?(?:million|billion|thousand|bn|m)\b)?"
+        r"|\b\d[\d,.]*\s?(?:million|billion|thousand)?\s?(?:euros?|dollars?|pounds?)\b",
+        re.I,
+    ),
+    AnswerType.COUNT: re.compile(
+        rf"\b(?:(?!{_YEAR}\b)\d[\d,.]*|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)\b"
+        r"(?:[- ](?:[A-Za-z]+[- ]){0,2}?(?:Allies|allies|states|countries|members|nations|satellites|years?|"
+        r"months?|days?|companies|people|personnel|projects?|percent|per cent))?",
+        re.I,
+    ),
+    # A capitalised name of two or more words (Philippe Lavigne, Lieutenant General Thomas James).
+    AnswerType.PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+"),
+    # A place after a locative preposition (in Ramstein, Germany; at Allied Air Command).
+    AnswerType.PLACE: re.compile(r"\b(?:in|at|near|from)\s+((?:[A-Z][\w'’-]+)(?:(?:,\s|\s)(?:[A-Z][\w'’-]+))*)"),
+}
+_NUMBER_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A value of some type found in a text: `text[start:end]`, and a normalised form for comparison."""
+
+    kind: AnswerType
+    start: int
+    end: int
+    text: str
+    normal: str
+
+
+def expected_type(question: str) -> AnswerType:
+    """The kind of answer `question` asks for (OTHER when its wording does not say)."""
+    for pattern, kind in _QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return AnswerType.OTHER
+
+
+def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
+    """The values of `kind` in `text`, leaving out those that also appear in `exclude` (the question:
+    a value the question itself names is not an answer to it)."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    excluded = exclude.lower()
+    found: list[Value] = []
+    for m in pattern.finditer(text):
+        group = 1 if m.re.groups else 0
+        start, end = m.span(group)
+        value = text[start:end]
+        if kind is AnswerType.COUNT and _is_part_of_date_or_amount(text, start, end):
+            continue
+        if value.lower() in excluded:
+            continue
+        if kind is AnswerType.PERSON and re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I):
+            continue
+        found.append(Value(kind, start, end, value, normalise(value, kind)))
+    return found
+
+
+def _is_part_of_date_or_amount(text: str, start: int, end: int) -> bool:
+    for kind in (AnswerType.DATE, AnswerType.AMOUNT):
+        for m in _VALUE_PATTERNS[kind].finditer(text):
+            if m.start() <= start and end <= m.end() and (m.start(), m.end()) != (start, end):
+                return True
+            if m.start() < end and start < m.end() and kind is AnswerType.AMOUNT:
+                return True
+    return bool(
+        re.match(
+            r"\s?(?:January|February|March|April|May|June|July|August|September|October|"
+            r"November|December)\b",
+            text[end : end + 10],
+        )
+    )
+
+
+def normalise(value: str, kind: AnswerType) -> str:
+    """A comparable form: the year and month of a date, the number of a count, the words of the rest."""
+    if kind is AnswerType.DATE:
+        year = re.search(_YEAR, value)
+        month = re.search(_MONTH, value)
+        return " ".join(x.group(0).lower() for x in (month, year) if x)
+    if kind in (AnswerType.COUNT, AnswerType.AMOUNT):
+        first = re.search(rf"\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b", value, re.I)
+        if first:
+            word = first.group(0).lower().replace(",", "")
+            return str(_NUMBER_VALUES.get(word, word))
+    return " ".join(value.lower().split())
+
+
+def matches_type(question: str, text: str) -> bool:
+    """Whether `text` states a value of the kind `question` asks for (always true for OTHER)."""
+    kind = expected_type(question)
+    return kind is AnswerType.OTHER or bool(find_values(text, kind, exclude=question))
