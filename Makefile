@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint eval bench bench-api clean-index
+.PHONY: install chromium run test lint eval bench bench-api clean-index
 
 install: $(STAMP)
 
@@ -22,8 +22,18 @@ run: install
 lint: install
 	$(BIN)/ruff check rag api tests eval
 
+# Debian's Chromium, which the browser tests (tests/test_browser.py) drive; Playwright downloads no browser.
+# Installed once, when missing, as root (as CI runs); otherwise it says how, and the browser tests are
+# skipped (under CI they fail instead).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "$(CHROMIUM) is missing: 'sudo apt-get install chromium' for the browser tests"; fi
+
 # The tests, then the quality gate: the evaluation set must score no worse than eval/baseline.json.
-test: lint
+test: lint chromium
 	$(BIN)/pytest
 	$(BIN)/rag eval --check
 

@@ -110,7 +110,7 @@ function quoteCard(citation) {
 function showConflicts(turn, conflicts) {
   const cards = turn.querySelector(".cards");
   for (const conflict of conflicts) {
-    const heading = el("h3", "conflict-heading", "Sources disagree about ", el("q", null, conflict.about));
+    const heading = el("h3", "conflict-heading", "Sources disagree about ", el("strong", null, conflict.about));
     const sides = el("ol", "cards sides");
     for (const id of conflict.citations) {
       const card = turn.querySelector(`.card[data-citation="${Number(id)}"]`);
