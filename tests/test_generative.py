@@ -66,13 +66,13 @@ def fake_model(*replies: str, recorder: PromptRecorder | None = None) -> Generic
 
 
 def generative(components, model: BaseChatModel) -> GenerativeAnswerer:
-    answerer = make_answerer(components.retriever, components.settings, model)
-    assert isinstance(answerer, GenerativeAnswerer)
-    return answerer
+    """The generative answerer around the session's extractive one (whose term statistics are built)."""
+    assert isinstance(components.answerer, ExtractiveAnswerer)
+    return GenerativeAnswerer(components.answerer, model)
 
 
 def extractive_answer(components, question: str, history: list[Turn] | None = None) -> Answer:
-    return ExtractiveAnswerer(components.retriever, components.settings).answer(question, history=history)
+    return components.answerer.answer(question, history=history)
 
 
 def passages_for(components, question: str, history: list[Turn] | None = None) -> list[Passage]:
@@ -261,6 +261,7 @@ def test_configured_chat_model_makes_load_components_generative(settings, monkey
     monkeypatch.setattr("rag.generative.build_chat_model", lambda s: model)
     parts = load_components(settings.model_copy(update={"chat_model": "openai:gpt-4o-mini"}))
     assert isinstance(parts.answerer, GenerativeAnswerer) and parts.answerer.chat_model is model
+    assert isinstance(make_answerer(parts.retriever, parts.settings), ExtractiveAnswerer)
 
 
 @pytest.mark.parametrize("spec", ["nosuch:some-model", "gpt-4o-mini", "openai:"])
