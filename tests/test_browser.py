@@ -173,6 +173,12 @@ def test_a_follow_up_is_asked_with_the_history_and_answered(visit):
     assert "NORTHLINK" in top and "13" in top
     expect(visit.page.locator(".turn.user")).to_have_count(2)
 
+    visit.page.get_by_role("button", name="New conversation").click()
+    expect(visit.page.locator(".turn")).to_have_count(0)
+    with visit.page.expect_request(lambda r: r.url.endswith("/ask/stream")) as sent:
+        visit.ask(RAMSTEIN_QUESTION)
+    assert json.loads(sent.value.post_data)["history"] == []
+
 
 def test_an_off_topic_question_is_shown_as_an_abstention_unlike_an_answer(visit):
     answered = visit.ask(RAMSTEIN_QUESTION)
@@ -187,6 +193,25 @@ def test_an_off_topic_question_is_shown_as_an_abstention_unlike_an_answer(visit)
 
     assert look(abstained) != look(answered)
     assert look(abstained)[1] == "dashed"
+
+
+def test_bad_input_and_a_failed_stream_are_shown_as_errors(visit):
+    with visit.page.expect_console_message(lambda m: m.type == "error" and "422" in m.text) as logged:
+        refused = visit.ask("?!")  # the API's 422: a question needs letters or digits
+    visit.console_errors.remove(logged.value.text)  # Chromium's own line for any 4xx: expected here
+    expect(refused).to_have_attribute("data-state", "failed")
+    expect(refused.locator(".error-text")).to_contain_text("letters or digits")
+
+    failure = {"error": {"type": "unavailable", "message": "the index went away", "details": []}}
+    visit.page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body=f"event: error\ndata: {json.dumps(failure)}\n\n"
+        ),
+    )
+    failed = visit.ask(RAMSTEIN_QUESTION)
+    expect(failed).to_have_attribute("data-state", "failed")
+    expect(failed.locator(".error-text")).to_contain_text("the index went away")
 
 
 def test_disagreeing_sources_are_shown_side_by_side(visit, api):
@@ -329,3 +354,30 @@ def test_offsets_are_code_points_even_beyond_the_basic_multilingual_plane(visit)
         [text, pairs],
     )
     assert split == [[text[:start], text[start:end], text[end:]] for start, end in pairs]
+
+
+def test_the_event_stream_is_parsed_whatever_the_chunks(visit):
+    events = [("citation", '{"id": 1, "quote": "NATO’s “space” – 🛰"}'), ("answer", "line one\nline two")]
+    body = ": a comment\r\n" + "".join(
+        f"event: {name}\r\n" + "".join(f"data: {line}\r\n" for line in data.split("\n")) + "\r\n"
+        for name, data in events
+    )
+    raw = body.encode()
+    for size in (1, 2, 3, 7, len(raw)):  # cuts inside \r\n and inside multi-byte characters
+        chunks = [list(raw[i : i + size]) for i in range(0, len(raw), size)]
+        parsed = visit.page.evaluate(
+            """async (chunks) => {
+                const { readEvents } = await import("/static/sse.js");
+                const body = new ReadableStream({
+                    start(controller) {
+                        for (const chunk of chunks) controller.enqueue(new Uint8Array(chunk));
+                        controller.close();
+                    },
+                });
+                const events = [];
+                for await (const event of readEvents(new Response(body))) events.push([event.event, event.data]);
+                return events;
+            }""",
+            chunks,
+        )
+        assert parsed == [list(event) for event in events], size
