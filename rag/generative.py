@@ -258,12 +258,14 @@ class GenerativeAnswerer:
         prose = rebuild_prose(generated.answer, renumber)
         spans = [(c.doc_id, c.start, c.end) for c in citations]
         same_citations = spans == [(c.doc_id, c.start, c.end) for c in extractive.citations]
-        return Answer(
-            question=extractive.question,
-            answer=f"{prose}\n\n{quotes}" if prose else quotes,
-            abstained=False,
-            citations=citations,
-            conflicts=extractive.conflicts if same_citations else [],
+        # A copy of the extractive answer, so fields about the evidence (the question, the abstention
+        # decision and anything else the extractive answer records) carry over; what was said is replaced.
+        return extractive.model_copy(
+            update={
+                "answer": f"{prose}\n\n{quotes}" if prose else quotes,
+                "citations": citations,
+                "conflicts": extractive.conflicts if same_citations else [],
+            }
         )
 
     def _citation(self, number: int, located: LocatedQuote) -> Citation:
