@@ -260,6 +260,19 @@ def test_disagreeing_sources_are_shown_side_by_side(visit, api):
     expect_highlighted(visit.page, citations[1])
 
 
+def test_the_real_answer_shows_the_disagreements_the_api_reports(visit, api):
+    question = "When did NATO adopt its first overarching space policy?"
+    conflicts = api.post("/ask", json={"question": question}).json().get("conflicts", [])
+    turn = visit.ask(question)
+    expect(turn).to_have_attribute("data-state", "conflicted" if conflicts else "answered")
+    panels = turn.locator(".conflict")
+    expect(panels).to_have_count(len(conflicts))
+    for number, conflict in enumerate(conflicts):
+        expect(panels.nth(number).locator("h3")).to_have_text(f"Sources disagree about {conflict['about']}")
+        shown = panels.nth(number).locator(".cite").evaluate_all("cites => cites.map(c => Number(c.dataset.citation))")
+        assert shown == conflict["citations"]
+
+
 def test_the_search_box_lists_passages_that_open_in_the_document(visit, api):
     expected = api.get("/search", params={"q": "APSS memorandum", "k": 5}).json()["passages"]
     visit.page.locator("#search-query").fill("APSS memorandum")
