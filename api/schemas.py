@@ -43,6 +43,8 @@ ANSWER_EXAMPLE = {
     "abstained": False,
     "citations": [CITATION_EXAMPLE],
     "conflicts": [],
+    "mode": "extractive",
+    "confidence": 0.8123,
 }
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

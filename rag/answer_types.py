@@ -92,6 +92,16 @@ class Value:
     normal: str
 
 
+_POLAR = re.compile(
+    r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
+)
+
+
+def is_polar(question: str) -> bool:
+    """Whether `question` asks yes or no ("Has NATO adopted a space strategy?")."""
+    return bool(_POLAR.match(question))
+
+
 def expected_type(question: str) -> AnswerType:
     """The kind of answer `question` asks for (OTHER when its wording does not say)."""
     for pattern, kind in _QUESTION_TYPES:

@@ -10,12 +10,13 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from rag.answer_types import TYPE_NOUN, AnswerType, Value, expected_type, find_values
+from rag.answer_types import TYPE_NOUN, AnswerType, Value, expected_type, find_values, is_polar
 from rag.chat import (
     Turn,
     contextualize,
@@ -42,6 +43,9 @@ _ANAPHORIC_START = re.compile(r"^(?:It|Its|They|Their|Them|This|These|Those|He|S
 TYPE_MISMATCH_PENALTY = 0.75
 # A follow-up's candidates include the sentences this close to what the previous answer quoted.
 FOLLOW_UP_REACH = 2
+# The sentence the previous answer quoted may answer the follow-up too ("Which countries take part in it?"),
+# but less often than its neighbours: the user has read it already.
+ANCHOR_CLOSENESS = 1.0
 # A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
 # A two-sentence quote gives way to its first sentence alone when that scores at least this share of it.
@@ -70,6 +74,14 @@ class Answer(BaseModel):
     citations: list[Citation]
     conflicts: list[Conflict] = Field(
         default_factory=list, description="Where cited sources state different values for the same thing."
+    )
+    mode: Literal["extractive", "generative"] = Field(
+        "extractive", description="Who wrote the answer text: quotes alone, or a chat model around verified quotes."
+    )
+    confidence: float = Field(
+        0.0,
+        description="Score of the best candidate sentence (0 when none): the answer abstains below the "
+        "calibrated threshold, settings.min_answer_score.",
     )
 
 
@@ -136,6 +148,21 @@ class ResolvedQuestion:
     anchors: frozenset[int] = frozenset()
 
 
+# Values two sources can state differently for the same thing, and what the answer calls them.
+COMPARABLE = [AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT]
+DISAGREEMENT_ABOUT = {**{k: f"the {TYPE_NOUN[k]}" for k in COMPARABLE}, AnswerType.OTHER: "what is the case"}
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """Two quotes from different documents that state different values (`kind`) for the same thing, or
+    of which one denies what the other affirms (`kind` OTHER)."""
+
+    kind: AnswerType
+    first: ScoredSentence
+    second: ScoredSentence
+
+
 class ExtractiveAnswerer:
     """Answers questions with verbatim quotes from the passages the retriever finds."""
 
@@ -170,20 +197,30 @@ class ExtractiveAnswerer:
             anchors=resolved.anchors,
         )
         chosen = self.select_quotes(candidates)
+        confidence = round(candidates[0].score, 4) if candidates else 0.0
         if not chosen:
-            return Answer(question=resolved.question, answer=ABSTENTION_TEXT, abstained=True, citations=[])
+            return Answer(
+                question=resolved.question,
+                answer=ABSTENTION_TEXT,
+                abstained=True,
+                citations=[],
+                confidence=confidence,
+            )
         chosen, disagreements = self.add_disagreeing_quotes(chosen, candidates, resolved)
         citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
         conflicts = [
-            Conflict(about=f"the {about}", citations=[chosen.index(a) + 1, chosen.index(b) + 1])
-            for about, a, b in disagreements
+            Conflict(
+                about=DISAGREEMENT_ABOUT[d.kind], citations=[chosen.index(d.first) + 1, chosen.index(d.second) + 1]
+            )
+            for d in disagreements
         ]
         return Answer(
             question=resolved.question,
-            answer=self.compose(resolved, citations, conflicts),
+            answer=self.compose(resolved, citations, disagreements),
             abstained=False,
             citations=citations,
             conflicts=conflicts,
+            confidence=confidence,
         )
 
     def resolve(self, question: str, history: list[Turn] | None = None) -> ResolvedQuestion:
@@ -307,79 +344,78 @@ class ExtractiveAnswerer:
 
     def add_disagreeing_quotes(
         self, chosen: list[ScoredSentence], candidates: list[ScoredSentence], resolved: ResolvedQuestion
-    ) -> tuple[list[ScoredSentence], list[tuple[str, ScoredSentence, ScoredSentence]]]:
+    ) -> tuple[list[ScoredSentence], list[Disagreement]]:
         """Look among strong candidates from other documents for one stating a different value for the same
         thing as the best quote (a date, a count, an amount), or denying what it affirms. Such a quote is
-        added (if not already chosen) and the pair reported: (what they disagree about, best, other)."""
+        added (if not already chosen) and the pair reported."""
         best = chosen[0]
-        floor = max(self.settings.min_answer_score, self.settings.conflict_ratio * best.score)
-        disagreements: list[tuple[str, ScoredSentence, ScoredSentence]] = []
+        floor = max(self.settings.min_conflict_score, self.settings.conflict_ratio * best.score)
+        disagreements: list[Disagreement] = []
         seen_docs = {best.doc_id}
         for cand in candidates[1:]:
             if cand.score < floor:
                 break
             if cand.doc_id in seen_docs or any(self._overlaps(cand, c) for c in chosen if c is not cand):
                 continue
-            about = self._disagreement(best, cand, resolved)
-            if about is None:
+            kind = self._disagreement(best, cand, resolved)
+            if kind is None:
                 continue
             seen_docs.add(cand.doc_id)
             if cand not in chosen:
                 chosen = [*chosen, cand]
-            disagreements.append((about, best, cand))
+            disagreements.append(Disagreement(kind, best, cand))
         return chosen, disagreements
 
-    def _disagreement(self, a: ScoredSentence, b: ScoredSentence, resolved: ResolvedQuestion) -> str | None:
-        """What `a` and `b` disagree about, or None. They must be about the same thing (close in meaning)."""
+    def _disagreement(self, a: ScoredSentence, b: ScoredSentence, resolved: ResolvedQuestion) -> AnswerType | None:
+        """What kind of value `a` and `b` disagree on (OTHER: one denies what the other affirms), or None.
+        They must be about the same thing: close in meaning."""
         similarity = float(self.index.sentence_vectors[a.sentence_id] @ self.index.sentence_vectors[b.sentence_id])
         if similarity < self.settings.conflict_similarity:
             return None
         text_a, text_b = self._text(a), self._text(b)
         kinds = (
             [resolved.asks]
+            if resolved.asks in COMPARABLE
+            else []
             if resolved.asks is not AnswerType.OTHER
-            else [AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT]
+            else COMPARABLE
         )
         for kind in kinds:
             values_a = {v.normal for v in find_values(text_a, kind, exclude=resolved.type_question)}
             values_b = {v.normal for v in find_values(text_b, kind, exclude=resolved.type_question)}
             if values_a and values_b and not values_a & values_b and not _same_year(values_a, values_b, kind):
-                return TYPE_NOUN[kind]
+                return kind
+        # One source denying what another affirms answers a yes-or-no question both ways.
         denies_a, denies_b = bool(_NEGATION.search(text_a)), bool(_NEGATION.search(text_b))
-        if resolved.asks is AnswerType.OTHER and denies_a != denies_b:
-            return "facts stated"
+        if is_polar(resolved.type_question) and denies_a != denies_b:
+            return AnswerType.OTHER
         return None
 
-    def compose(self, resolved: ResolvedQuestion, citations: list[Citation], conflicts: list[Conflict]) -> str:
+    def compose(self, resolved: ResolvedQuestion, citations: list[Citation], disagreements: list[Disagreement]) -> str:
         """The answer text: the key value first when the question asks for one, then the quotes; when the
         sources disagree, it says so and sets the sides next to each other."""
         quotes = " ".join(f"“{c.quote}” [{c.id}]" for c in citations)
-        if conflicts:
+        number = {c.start: c for c in citations}
+        if disagreements:
             sides = "; ".join(
-                " versus ".join(self._lead(resolved, citations[i - 1]) for i in conflict.citations)
-                for conflict in conflicts
+                " versus ".join(_lead(d.kind, resolved, number[s.start]) for s in (d.first, d.second))
+                for d in disagreements
             )
-            about = ", ".join(dict.fromkeys(c.about for c in conflicts))
-            return f"The sources disagree about {about}: {sides}. {quotes}"
-        key = key_value(resolved, citations[0].quote)
+            return f"The sources disagree ({sides}): {quotes}"
+        key = _key_value(resolved.asks, resolved, citations[0].quote)
         return f"{key.text} [1]: {quotes}" if key else quotes
 
-    def _lead(self, resolved: ResolvedQuestion, citation: Citation) -> str:
-        key = key_value(resolved, citation.quote)
-        return f"{key.text} [{citation.id}]" if key else f"[{citation.id}]"
-
     def _neighbourhood(self, anchors: frozenset[int]) -> dict[int, float]:
-        """Sentence id -> closeness (1 for an anchor, less further away) for the sentences of the anchors'
-        paragraphs within `FOLLOW_UP_REACH` sentences of them."""
+        """Sentence id -> closeness for the sentences within `FOLLOW_UP_REACH` of an anchor in its document:
+        1 next to it, less further away, ANCHOR_CLOSENESS for an anchor itself (it was read already; the
+        subject of its "he" or "it" is often named a sentence or a paragraph earlier)."""
         near: dict[int, float] = {}
         sentences = self.index.sentences
         for a in anchors:
             for sid in range(max(0, a - FOLLOW_UP_REACH), min(len(sentences), a + FOLLOW_UP_REACH + 1)):
-                same_paragraph = (
-                    sentences[sid].doc_id == sentences[a].doc_id and sentences[sid].block == sentences[a].block
-                )
-                if same_paragraph:
-                    near[sid] = max(near.get(sid, 0.0), 1.0 - abs(sid - a) / (FOLLOW_UP_REACH + 1))
+                if sentences[sid].doc_id == sentences[a].doc_id:
+                    closeness = ANCHOR_CLOSENESS if sid in anchors else 1.0 - (abs(sid - a) - 1) / FOLLOW_UP_REACH
+                    near[sid] = max(near.get(sid, 0.0), closeness)
         return near
 
     def _quoted_sentences(self, quotes: list[str]) -> frozenset[int]:
@@ -426,12 +462,15 @@ class ExtractiveAnswerer:
         )
 
 
-def key_value(resolved: ResolvedQuestion, quote: str) -> Value | None:
-    """The value in `quote` that answers a who/when/where/how-many question, if it states one."""
-    if resolved.asks is AnswerType.OTHER:
-        return None
-    values = find_values(quote, resolved.asks, exclude=resolved.type_question)
+def _key_value(kind: AnswerType, resolved: ResolvedQuestion, quote: str) -> Value | None:
+    """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question)."""
+    values = find_values(quote, kind, exclude=resolved.type_question)
     return values[0] if values else None
+
+
+def _lead(kind: AnswerType, resolved: ResolvedQuestion, citation: Citation) -> str:
+    key = _key_value(kind, resolved, citation.quote)
+    return f"{key.text} [{citation.id}]" if key else f"[{citation.id}]"
 
 
 def _same_year(a: set[str], b: set[str], kind: AnswerType) -> bool:

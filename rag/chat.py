@@ -29,7 +29,7 @@ _REFERRING = re.compile(
 )
 _ELLIPTIC_START = re.compile(r"^\s*(?:and|what about|how about|also|but|or)\b", re.IGNORECASE)
 # The quotes of an earlier answer, as this service writes them: “quote” [n].
-_QUOTED = re.compile(r"“([^”]+)”")
+_QUOTED = re.compile(r"“(.+?)”\s*\[\d+\]", re.DOTALL)
 # A question this short rarely names its own subject ("When?", "Who leads it?").
 _SHORT_QUESTION_WORDS = 4
 

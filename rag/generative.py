@@ -265,6 +265,7 @@ class GenerativeAnswerer:
                 "answer": f"{prose}\n\n{quotes}" if prose else quotes,
                 "citations": citations,
                 "conflicts": extractive.conflicts if same_citations else [],
+                "mode": "generative",
             }
         )
 

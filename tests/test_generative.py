@@ -108,8 +108,9 @@ def test_a_verbatim_quote_is_cited_with_its_exact_offsets(components):
     assert answer.answer == f"It is at Allied Air Command in Ramstein [1].\n\n“{NSPOC}” [1]"
     assert_citations_are_source_slices(answer)
     # Everything else (question, abstention and whatever else records the evidence) is the extractive answer's.
-    said = {"answer", "citations", "conflicts"}
+    said = {"answer", "citations", "conflicts", "mode"}
     assert answer.model_dump(exclude=said) == extractive_answer(components, QUESTION).model_dump(exclude=said)
+    assert answer.mode == "generative"
 
 
 def test_a_reply_in_a_code_fence_is_read(components):

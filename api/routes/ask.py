@@ -13,8 +13,9 @@ from api.errors import ErrorBody, ErrorResponse, error_responses
 from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, AskRequest, ask_request_model
 from api.sse import ServerSentEvents, sse_event
 from api.state import Components, Model, ModelThread
-from rag.answering import Answer, ExtractiveAnswerer
+from rag.answering import Answer
 from rag.errors import InvalidQuery, RagError
+from rag.service import Answerer
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def router(settings: Settings) -> APIRouter:
     return routes
 
 
-async def answer_events(model: ModelThread, answerer: ExtractiveAnswerer, request: AskRequest) -> AsyncIterator[bytes]:
+async def answer_events(model: ModelThread, answerer: Answerer, request: AskRequest) -> AsyncIterator[bytes]:
     """`citation` events, then the `answer` event; an `error` event instead if answering fails."""
     try:
         answer = await model.run(answerer.answer, request.question, top_k=request.top_k, history=request.history)

@@ -110,6 +110,8 @@ def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[s
         parts += [f"![metrics by category]({chart_name})", ""]
     for name in run.systems:
         parts += [f"## By category: {name}", "", category_table(run, name), ""]
+    if run.calibration is not None:
+        parts += [calibration_section(run), ""]
     parts += [
         "## Per question",
         "",
@@ -130,6 +132,36 @@ def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[s
     return "\n".join(parts)
 
 
+def calibration_section(run: RunResult) -> str:
+    """The abstention trade-off: the configured and recommended thresholds and a few points of the curve."""
+    cal = run.calibration
+    assert cal is not None
+    rows = [
+        "| threshold | abstention precision | abstention recall | answer accuracy | handled right |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    step = max(1, len(cal.curve) // 12)
+    shown = {*cal.curve[::step], cal.recommended, cal.configured}
+    for p in sorted(shown, key=lambda p: p.threshold):
+        mark = " (configured)" if p == cal.configured else " (recommended)" if p == cal.recommended else ""
+        rows.append(
+            f"| {p.threshold:.3f}{mark} | {_cell(p.abstention_precision)} | {_cell(p.abstention_recall)} | "
+            f"{_cell(p.answer_accuracy)} | {_cell(p.handled)} |"
+        )
+    return "\n".join(
+        [
+            "## Abstention threshold",
+            "",
+            f"Configured `min_answer_score` = {cal.configured.threshold:.3f}; recommended from this run: "
+            f"{cal.recommended.threshold:.3f} (the most questions handled right: answered right, or rightly "
+            "abstained on). Every question answered with no threshold; each threshold abstains below it. "
+            "The chart's right panel plots the curve.",
+            "",
+            *rows,
+        ]
+    )
+
+
 def write_chart(run: RunResult, path: Path) -> None:
     """Grouped bars: the project's metrics by category, and every system's overall metrics."""
     import matplotlib
@@ -140,7 +172,9 @@ def write_chart(run: RunResult, path: Path) -> None:
 
     ours = run.primary
     categories = list(ours.by_category)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
+    panels = 3 if run.calibration is not None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 5), gridspec_kw={"width_ratios": [3, 2, 2][:panels]})
+    left, right = axes[0], axes[1]
     width = 0.8 / len(CHARTED)
     x = np.arange(len(categories))
     for i, metric in enumerate(CHARTED):
@@ -163,10 +197,35 @@ def write_chart(run: RunResult, path: Path) -> None:
     right.set_xlim(0, 1.05)
     right.set_title("overall")
     right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=len(names))
+    if run.calibration is not None:
+        plot_calibration(run, axes[2])
     fig.suptitle(f"Evaluation {run.run_id}")
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
+
+
+def plot_calibration(run: RunResult, ax: object) -> None:
+    """Abstention precision against recall over the thresholds, with the configured point marked."""
+    cal = run.calibration
+    assert cal is not None
+    points = [p for p in cal.curve if p.abstention_precision is not None]
+    ax.plot([p.abstention_recall for p in points], [p.abstention_precision for p in points], marker=".", label="curve")
+    for point, style, name in ((cal.configured, "o", "configured"), (cal.recommended, "x", "recommended")):
+        if point.abstention_precision is not None:
+            ax.plot(
+                point.abstention_recall,
+                point.abstention_precision,
+                style,
+                markersize=10,
+                label=f"{name} ({point.threshold:.3f})",
+            )
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("abstention recall")
+    ax.set_ylabel("abstention precision")
+    ax.set_title("abstention threshold trade-off")
+    ax.legend(fontsize=8, loc="lower left")
 
 
 def write_reports(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from rag.corpus import corpus_hash
+from rag.evaluation.calibration import Calibration, calibrate
 from rag.evaluation.dataset import EvalItem, EvalSetError, check_against_corpus
 from rag.evaluation.metrics import QuestionResult, aggregate, metrics_by_category, score_question
 from rag.evaluation.systems import EvalSystem
@@ -40,6 +41,7 @@ class RunResult(BaseModel):
     eval_set: str
     eval_set_sha256: str
     systems: dict[str, SystemResult]
+    calibration: Calibration | None = None  # the abstention trade-off of the project's system
 
     @property
     def primary(self) -> SystemResult:
@@ -87,6 +89,11 @@ def evaluate(
             by_category=metrics_by_category(scored),
             questions=scored,
         )
+    calibration = None
+    for system in systems:
+        samples = getattr(system, "calibration_samples", None)
+        if samples is not None:
+            calibration = calibrate(samples(items), components.settings.min_answer_score)
     commit, dirty = git_state()
     now = datetime.now(UTC)
     return RunResult(
@@ -99,6 +106,7 @@ def evaluate(
         eval_set=str(eval_set_path),
         eval_set_sha256=hashlib.sha256(eval_set_path.read_bytes()).hexdigest(),
         systems=results,
+        calibration=calibration,
     )
 
 

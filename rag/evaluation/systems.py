@@ -10,8 +10,10 @@ import time
 import warnings
 from typing import Protocol
 
+from rag.answering import ExtractiveAnswerer
 from rag.corpus import Document
-from rag.evaluation.dataset import EvalItem, Span
+from rag.evaluation.calibration import CalibrationSample
+from rag.evaluation.dataset import EvalItem, Span, contains_answer
 from rag.evaluation.metrics import RETRIEVAL_DEPTH, Quote, SystemOutput
 from rag.service import QAComponents
 
@@ -48,6 +50,24 @@ class PipelineSystem:
             quotes=[Quote(doc_id=c.doc_id, start=c.start, end=c.end, text=c.quote) for c in answer.citations],
             latency_ms=latency,
         )
+
+    def calibration_samples(self, items: list[EvalItem]) -> list[CalibrationSample]:
+        """Every item answered extractively with no abstention threshold: confidence and correctness."""
+        settings = self.components.settings.model_copy(update={"min_answer_score": 0.0})
+        answerer = ExtractiveAnswerer(self.components.retriever, settings)
+        samples = []
+        for item in items:
+            answer = answerer.answer(item.question, history=item.history)
+            quoted = " … ".join(c.quote for c in answer.citations)
+            samples.append(
+                CalibrationSample(
+                    id=item.id,
+                    answerable=item.answerable,
+                    confidence=answer.confidence,
+                    answer_correct=item.answerable and not answer.abstained and contains_answer(quoted, item.answers),
+                )
+            )
+        return samples
 
 
 class LangChainBaseline:

@@ -1,0 +1,70 @@
+"""Calibrating abstention: how the answer/abstain threshold trades abstention precision against recall.
+
+The answerer abstains when its best sentence scores below `min_answer_score`. A calibration pass answers
+every question with no threshold at all, recording each answer's confidence (its best score) and whether
+that answer would be right; every threshold then decides which of them it would have abstained on. The
+chosen operating point is the threshold with the most questions handled correctly (answered right, or
+abstained on when unanswerable); ties go to the higher abstention precision, then to the lower threshold.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CalibrationSample(BaseModel):
+    """One question answered with no threshold: its confidence and whether answering was right."""
+
+    id: str
+    answerable: bool
+    confidence: float
+    answer_correct: bool  # an acceptable answer is in the quotes (always False when unanswerable)
+
+
+class OperatingPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    threshold: float
+    abstention_precision: float | None
+    abstention_recall: float | None
+    answer_accuracy: float | None  # over answerable questions: answered, and right
+    handled: float  # share of all questions answered right or rightly abstained on
+
+
+class Calibration(BaseModel):
+    curve: list[OperatingPoint]
+    recommended: OperatingPoint
+    configured: OperatingPoint
+
+
+def operating_point(samples: Sequence[CalibrationSample], threshold: float) -> OperatingPoint:
+    abstained = [s for s in samples if s.confidence < threshold]
+    unanswerable = [s for s in samples if not s.answerable]
+    answerable = [s for s in samples if s.answerable]
+    right_answers = sum(s.answer_correct and s.confidence >= threshold for s in answerable)
+    right_abstentions = sum(not s.answerable for s in abstained)
+    return OperatingPoint(
+        threshold=round(threshold, 4),
+        abstention_precision=round(right_abstentions / len(abstained), 4) if abstained else None,
+        abstention_recall=round(right_abstentions / len(unanswerable), 4) if unanswerable else None,
+        answer_accuracy=round(right_answers / len(answerable), 4) if answerable else None,
+        handled=round((right_answers + right_abstentions) / len(samples), 4) if samples else 0.0,
+    )
+
+
+def calibrate(samples: Sequence[CalibrationSample], configured: float) -> Calibration:
+    """The trade-off at every threshold that changes a decision, the recommended point and the configured one.
+
+    Candidate thresholds sit halfway between consecutive distinct confidences (and below the lowest), so
+    a recommended threshold does not sit on the edge of one question's score.
+    """
+    if not samples:
+        raise ValueError("calibration needs at least one question")
+    levels = sorted({round(s.confidence, 4) for s in samples})
+    thresholds = [0.0, *((a + b) / 2 for a, b in itertools.pairwise(levels)), levels[-1] + 1e-4]
+    curve = [operating_point(samples, t) for t in thresholds]
+    recommended = max(curve, key=lambda p: (p.handled, p.abstention_precision or 0.0, -p.threshold))
+    return Calibration(curve=curve, recommended=recommended, configured=operating_point(samples, configured))
