@@ -70,10 +70,25 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         re.I,
     ),
     # A capitalised name of two or more words (Philippe Lavigne, Lieutenant General Thomas James).
-    AnswerType.PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+"),
+    # Or someone named by role (a NATO official, the Secretary General).
+    AnswerType.PERSON: re.compile(
+        r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+"
+        r"|\b(?i:an?|the)\s+(?:[A-Z]+\s+|(?i:senior|top)\s+)?(?i:officials?|spokes(?:person|man|woman)|"
+        r"commanders?|ministers?|secretary general|president|director|chief|officers?|ambassadors?|leaders?)\b"
+    ),
     # A place after a locative preposition (in Ramstein, Germany; at Allied Air Command).
     AnswerType.PLACE: re.compile(r"\b(?:in|at|near|from)\s+((?:[A-Z][\w'’-]+)(?:(?:,\s|\s)(?:[A-Z][\w'’-]+))*)"),
 }
+# Words that make a capitalised phrase an organisation, an event, a document or a place, not a person.
+_NOT_PERSON_WORDS = """
+academy agency air alliance allied army atlantic bank base board capabilities centre
+center command commission committee community conference council court defence defense department directorate
+european force forces government group headquarters institute institution international kingdom league military
+ministry ministers nations navy north office operations organization organisation parliament policy programme
+program project school secretariat service space staff states strategy summit symposium team
+transformation treaty union united university week
+"""
+_NOT_PERSON = frozenset(_NOT_PERSON_WORDS.split())
 _NUMBER_VALUES = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -126,7 +141,10 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
             continue
         if value.lower() in excluded:
             continue
-        if kind is AnswerType.PERSON and re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I):
+        if kind is AnswerType.PERSON and value[:1].isupper() and (
+            re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I)
+            or any(w.lower() in _NOT_PERSON for w in re.split(r"[ -]", value))
+        ):
             continue
         found.append(Value(kind, start, end, value, normalise(value, kind)))
     return found

@@ -38,9 +38,13 @@ ABSTENTION_TEXT = "The documents do not answer this question."
 # Chosen on a small labelled probe set; the evaluation issue calibrates them.
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.4
+# Share of the lexical score that comes from the sentence's paragraph rather than its immediate context.
+PARAGRAPH_SHARE = 0.15
 # A sentence that opens with a pronoun leans on the one before it; quote both so the quote stands alone.
 _ANAPHORIC_START = re.compile(r"^(?:It|Its|They|Their|Them|This|These|Those|He|She|His|Her)\b")
-TYPE_MISMATCH_PENALTY = 0.75
+TYPE_MISMATCH_PENALTY = 0.5
+# Ranking passages, a sentence of the wrong type still shows the passage is on topic: a milder penalty.
+PASSAGE_TYPE_MISMATCH_PENALTY = 0.75
 # A follow-up's candidates include the sentences this close to what the previous answer quoted.
 FOLLOW_UP_REACH = 2
 # The sentence the previous answer quoted may answer the follow-up too ("Which countries take part in it?"),
@@ -103,6 +107,14 @@ class TermStatistics:
     def __init__(self, sentences: list[Sentence]) -> None:
         self.sentence_tokens = [frozenset(t) for t in tokenize([s.text for s in sentences])]
         self.context_tokens = [frozenset(t) for t in tokenize(sentence_contexts(sentences))]
+        # A paragraph is about one thing: its words (with the context's heading) are a sentence's topic too.
+        paragraphs: dict[tuple[str, int], set[str]] = {}
+        for s, tokens in zip(sentences, self.sentence_tokens, strict=True):
+            paragraphs.setdefault((s.doc_id, s.block), set()).update(tokens)
+        self.paragraph_tokens = [
+            frozenset(paragraphs[(s.doc_id, s.block)] | context)
+            for s, context in zip(sentences, self.context_tokens, strict=True)
+        ]
         df: dict[str, int] = {}
         for tokens in self.sentence_tokens:
             for t in tokens:
@@ -145,6 +157,7 @@ class ResolvedQuestion:
     query: str
     asks: AnswerType
     type_question: str
+    terms_of: str  # whose words the sentences must cover: the query, or the elliptic question alone
     anchors: frozenset[int] = frozenset()
 
 
@@ -190,7 +203,7 @@ class ExtractiveAnswerer:
         k = self.settings.answer_passages if top_k is None else top_k
         passages = self.rank_passages(resolved, vector, k)
         candidates = self.score_candidates(
-            resolved.query,
+            resolved.terms_of,
             vector,
             [i for p in passages for i in p.chunk.sentence_ids],
             answer_type_of=resolved.type_question,
@@ -229,14 +242,18 @@ class ExtractiveAnswerer:
         question = validate_question(question, self.settings.max_question_chars)
         history = validate_history(history, self.settings.max_history_turns)
         query = contextualize(question, history, self.settings.max_question_chars)
-        type_question = question
+        type_question, terms_of = question, query
         anchors: frozenset[int] = frozenset()
         if query != question:
-            previous = previous_user_question(history) or ""
-            if expected_type(question) is AnswerType.OTHER and is_elliptic(question):
-                type_question = previous  # "And the Arctic one?" asks what the previous question asked
-            anchors = self._quoted_sentences(previous_quotes(history))
-        return ResolvedQuestion(question, query, expected_type(type_question), type_question, anchors)
+            if is_elliptic(question):
+                # "And the Arctic one?" asks what the previous question asked about something new: the
+                # previous question's kind of answer, the new subject's words, not the old subject's passages.
+                if expected_type(question) is AnswerType.OTHER:
+                    type_question = previous_user_question(history) or question
+                terms_of = question
+            else:
+                anchors = self._quoted_sentences(previous_quotes(history))
+        return ResolvedQuestion(question, query, expected_type(type_question), type_question, terms_of, anchors)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
@@ -254,12 +271,13 @@ class ExtractiveAnswerer:
         depth = min(max(k, self.settings.rerank_depth), self.settings.max_k)
         first = self.retriever.search(resolved.query, k=depth, query_vector=vector)
         scores = self.score_candidates(
-            resolved.query,
+            resolved.terms_of,
             vector,
             [i for p in first for i in p.chunk.sentence_ids],
             answer_type_of=resolved.type_question,
             anchors=resolved.anchors,
             keep_extended=True,
+            type_penalty=PASSAGE_TYPE_MISMATCH_PENALTY,
         )
         best: dict[int, float] = {}
         for s in scores:
@@ -282,6 +300,7 @@ class ExtractiveAnswerer:
         answer_type_of: str | None = None,
         anchors: frozenset[int] = frozenset(),
         keep_extended: bool = False,
+        type_penalty: float = TYPE_MISMATCH_PENALTY,
     ) -> list[ScoredSentence]:
         """Quotable sentences among `sentence_ids` (and near the `anchors` a follow-up leans on), scored
         and sorted best first.
@@ -307,11 +326,13 @@ class ExtractiveAnswerer:
             in_context = float(self.index.context_vectors[sid] @ vector)
             alone = float(self.index.sentence_vectors[sid] @ vector)
             dense = in_context if start != sentence.start else 0.5 * (alone + in_context)
-            lexical = coverage(q_terms, self.stats.context_tokens[sid], self.stats)
+            lexical = (1 - PARAGRAPH_SHARE) * coverage(
+                q_terms, self.stats.context_tokens[sid], self.stats
+            ) + PARAGRAPH_SHARE * coverage(q_terms, self.stats.paragraph_tokens[sid], self.stats)
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical + self.settings.follow_up_weight * near.get(sid, 0)
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
-            if kind is not AnswerType.OTHER and not find_values(quote, kind, exclude=answer_type_of):
-                score *= TYPE_MISMATCH_PENALTY
+            if kind is not AnswerType.OTHER and not find_values(quote, kind, exclude=f"{answer_type_of} {question}"):
+                score *= type_penalty
             scored.append(
                 ScoredSentence(
                     sid, sentence.doc_id, start, sentence.end, score, dense, lexical, start != sentence.start

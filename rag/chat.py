@@ -22,7 +22,7 @@ Role = Literal["user", "assistant"]
 _REFERRING = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|he|him|his|she|her|this|these|those|the same|the other|"
     r"the latter|the former)\b"
-    r"|\b(?:is|was|are|were|said|say|says|mean|means|about|of|for|in|on|at|by|from|with) that\b"
+    r"|\b(?:is|was|are|were|mean|means|about|of|for|in|on|at|by|from|with) that\b"
     r"|\bthat\s*\?"
     r"|\bthe \w+ (?:one|ones)\b",
     re.IGNORECASE,
