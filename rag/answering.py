@@ -51,7 +51,7 @@ FOLLOW_UP_REACH = 2
 # but less often than its neighbours: the user has read it already.
 ANCHOR_CLOSENESS = 1.0
 # A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor)\b|n[’']t\b", re.IGNORECASE)
 # A two-sentence quote gives way to its first sentence alone when that scores at least this share of it.
 SHORTER_QUOTE_RATIO = 0.95
 
@@ -209,7 +209,7 @@ class ExtractiveAnswerer:
             answer_type_of=resolved.type_question,
             anchors=resolved.anchors,
         )
-        chosen = self.select_quotes(candidates)
+        chosen = self.select_quotes(candidates, resolved)
         confidence = round(candidates[0].score, 4) if candidates else 0.0
         if not chosen:
             return Answer(
@@ -341,17 +341,23 @@ class ExtractiveAnswerer:
         ranked = sorted(scored, key=lambda s: (-s.score, s.sentence_id))
         return ranked if keep_extended else prefer_shorter_quotes(ranked)
 
-    def select_quotes(self, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
+    def select_quotes(
+        self, candidates: list[ScoredSentence], resolved: ResolvedQuestion | None = None
+    ) -> list[ScoredSentence]:
         """The best candidate if it clears the abstention threshold, plus corroborating quotes.
 
         A further quote must score close to the best one; one from a document not yet cited is preferred,
-        and overlapping quotes, or near-duplicates within one document, are skipped.
+        and overlapping quotes, or near-duplicates within one document, are skipped. When the best quote
+        already states the value a who/when/where/how-many question asks for, a further quote from the same
+        document adds nothing: only another document's corroboration is added.
         """
         if not candidates or candidates[0].score < self.settings.min_answer_score:
             return []
         best = candidates[0]
         floor = max(self.settings.min_answer_score, self.settings.corroboration_ratio * best.score)
         same_doc_floor = max(floor, (1 + self.settings.corroboration_ratio) / 2 * best.score)
+        if resolved is not None and _key_value(resolved.asks, resolved, self._text(best)) is not None:
+            same_doc_floor = float("inf")
         chosen = [best]
         for cand in candidates[1:]:
             if len(chosen) >= self.settings.max_quotes or cand.score < floor:
@@ -394,6 +400,10 @@ class ExtractiveAnswerer:
         if similarity < self.settings.conflict_similarity:
             return None
         text_a, text_b = self._text(a), self._text(b)
+        # One source denying what another affirms answers a yes-or-no question both ways.
+        denies_a, denies_b = bool(_NEGATION.search(text_a)), bool(_NEGATION.search(text_b))
+        if is_polar(resolved.type_question) and denies_a != denies_b:
+            return AnswerType.OTHER
         kinds = (
             [resolved.asks]
             if resolved.asks in COMPARABLE
@@ -406,10 +416,6 @@ class ExtractiveAnswerer:
             values_b = {v.normal for v in find_values(text_b, kind, exclude=resolved.type_question)}
             if values_a and values_b and not values_a & values_b and not _same_year(values_a, values_b, kind):
                 return kind
-        # One source denying what another affirms answers a yes-or-no question both ways.
-        denies_a, denies_b = bool(_NEGATION.search(text_a)), bool(_NEGATION.search(text_b))
-        if is_polar(resolved.type_question) and denies_a != denies_b:
-            return AnswerType.OTHER
         return None
 
     def compose(self, resolved: ResolvedQuestion, citations: list[Citation], disagreements: list[Disagreement]) -> str:
