@@ -47,9 +47,9 @@ TYPE_MISMATCH_PENALTY = 0.5
 PASSAGE_TYPE_MISMATCH_PENALTY = 0.75
 # A follow-up's candidates include the sentences this close to what the previous answer quoted.
 FOLLOW_UP_REACH = 2
-# The sentence the previous answer quoted may answer the follow-up too ("Which countries take part in it?"),
-# but less often than its neighbours: the user has read it already.
-ANCHOR_CLOSENESS = 1.0
+# The sentences the previous answer quoted get no bonus themselves: the user has read them already. They
+# still compete on their own score ("Which countries take part in it?" may be answered by the same quote).
+ANCHOR_CLOSENESS = 0.0
 # A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor)\b|n[’']t\b", re.IGNORECASE)
 # A two-sentence quote gives way to its first sentence alone when that scores at least this share of it.

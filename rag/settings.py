@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     answer_passages: int = Field(5, ge=1, le=50, description="Passages read to compose an answer.")
     max_quotes: int = Field(3, ge=1, le=10)
     min_answer_score: float = Field(
-        0.23,
+        0.37,
         ge=0.0,
         le=1.0,
         description="Abstention operating point: abstain when the best sentence scores below this. Calibrated "

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.evaluation.calibration import CalibrationSample, calibrate, operating_point
+from rag.evaluation.calibration import WRONG_ANSWER_COST, CalibrationSample, calibrate, operating_point
 from rag.evaluation.dataset import load_eval_set
 from rag.evaluation.report import markdown_report, write_reports
 from rag.evaluation.runner import evaluate
@@ -39,16 +39,18 @@ def test_an_operating_point_counts_abstentions_and_answers_below_and_above_it():
     assert point.handled == round(2 / 5, 4)
 
 
-def test_the_recommended_point_handles_the_most_questions_right():
+def test_the_recommended_point_has_the_lowest_cost_of_wrong_and_withheld_answers():
     cal = calibrate(SAMPLES, configured=0.40)
-    # Between off-topic (0.10) and weak-but-right (0.30): abstain on off-topic only, answer the rest.
-    assert cal.recommended.threshold == pytest.approx(0.20)
-    assert cal.recommended.handled == round(3 / 5, 4)
-    assert cal.recommended.abstention_precision == 1.0
-    assert all(p.handled <= cal.recommended.handled for p in cal.curve)
+    # Between "wrong" (0.50) and "strong" (0.90): abstain on everything but the strong answer; its one
+    # withheld right answer (weak-but-right) costs less than any threshold that answers something wrongly.
+    assert cal.recommended.threshold == pytest.approx(0.70)
+    assert (cal.recommended.wrong_answers, cal.recommended.withheld_answers) == (0, 1)
+    assert cal.recommended.cost == WRONG_ANSWER_COST * 0 + 1
+    assert all(p.cost >= cal.recommended.cost for p in cal.curve)
     assert cal.configured == operating_point(SAMPLES, 0.40)
     # The sweep covers answering everything and abstaining on everything.
     assert cal.curve[0].abstention_recall == 0.0 and cal.curve[-1].abstention_recall == 1.0
+    assert (cal.curve[0].wrong_answers, cal.curve[-1].withheld_answers) == (3, 2)
 
 
 def test_calibration_needs_questions():

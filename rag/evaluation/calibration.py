@@ -2,9 +2,12 @@
 
 The answerer abstains when its best sentence scores below `min_answer_score`. A calibration pass answers
 every question with no threshold at all, recording each answer's confidence (its best score) and whether
-that answer would be right; every threshold then decides which of them it would have abstained on. The
-chosen operating point is the threshold with the most questions handled correctly (answered right, or
-abstained on when unanswerable); ties go to the higher abstention precision, then to the lower threshold.
+that answer would be right; every threshold then decides which of them it would have abstained on.
+
+The recommended operating point has the lowest cost, where a wrong answer (a quote that does not answer,
+to an answerable question or to one the documents do not answer) costs WRONG_ANSWER_COST and withholding
+a right answer costs 1: an answer the sources do not support is the worst failure of this service, an
+abstention only a missed chance. Ties go to the lower threshold.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import itertools
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
+
+WRONG_ANSWER_COST = 1.0
 
 
 class CalibrationSample(BaseModel):
@@ -32,6 +37,9 @@ class OperatingPoint(BaseModel):
     abstention_recall: float | None
     answer_accuracy: float | None  # over answerable questions: answered, and right
     handled: float  # share of all questions answered right or rightly abstained on
+    wrong_answers: int  # answered, but no acceptable answer in the quotes (or nothing to answer)
+    withheld_answers: int  # abstained where the answer would have been right
+    cost: float  # WRONG_ANSWER_COST per wrong answer + 1 per withheld right answer
 
 
 class Calibration(BaseModel):
@@ -46,12 +54,17 @@ def operating_point(samples: Sequence[CalibrationSample], threshold: float) -> O
     answerable = [s for s in samples if s.answerable]
     right_answers = sum(s.answer_correct and s.confidence >= threshold for s in answerable)
     right_abstentions = sum(not s.answerable for s in abstained)
+    wrong = sum(not s.answer_correct for s in samples if s.confidence >= threshold)
+    withheld = sum(s.answer_correct for s in abstained)
     return OperatingPoint(
         threshold=round(threshold, 4),
         abstention_precision=round(right_abstentions / len(abstained), 4) if abstained else None,
         abstention_recall=round(right_abstentions / len(unanswerable), 4) if unanswerable else None,
         answer_accuracy=round(right_answers / len(answerable), 4) if answerable else None,
         handled=round((right_answers + right_abstentions) / len(samples), 4) if samples else 0.0,
+        wrong_answers=wrong,
+        withheld_answers=withheld,
+        cost=WRONG_ANSWER_COST * wrong + withheld,
     )
 
 
@@ -66,5 +79,5 @@ def calibrate(samples: Sequence[CalibrationSample], configured: float) -> Calibr
     levels = sorted({round(s.confidence, 4) for s in samples})
     thresholds = [0.0, *((a + b) / 2 for a, b in itertools.pairwise(levels)), levels[-1] + 1e-4]
     curve = [operating_point(samples, t) for t in thresholds]
-    recommended = max(curve, key=lambda p: (p.handled, p.abstention_precision or 0.0, -p.threshold))
+    recommended = min(curve, key=lambda p: (p.cost, p.threshold))
     return Calibration(curve=curve, recommended=recommended, configured=operating_point(samples, configured))

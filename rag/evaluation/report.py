@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rag.errors import RagError
 from rag.evaluation import metrics as metric_defs
+from rag.evaluation.calibration import WRONG_ANSWER_COST
 from rag.evaluation.dataset import Category, EvalItem
 from rag.evaluation.metrics import LATENCY_METRICS, QUALITY_METRICS
 from rag.evaluation.runner import RunResult
@@ -137,8 +138,9 @@ def calibration_section(run: RunResult) -> str:
     cal = run.calibration
     assert cal is not None
     rows = [
-        "| threshold | abstention precision | abstention recall | answer accuracy | handled right |",
-        "|---:|---:|---:|---:|---:|",
+        "| threshold | abstention precision | abstention recall | answer accuracy | wrong answers | "
+        "right answers withheld | cost |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     step = max(1, len(cal.curve) // 12)
     shown = {*cal.curve[::step], cal.recommended, cal.configured}
@@ -146,16 +148,16 @@ def calibration_section(run: RunResult) -> str:
         mark = " (configured)" if p == cal.configured else " (recommended)" if p == cal.recommended else ""
         rows.append(
             f"| {p.threshold:.3f}{mark} | {_cell(p.abstention_precision)} | {_cell(p.abstention_recall)} | "
-            f"{_cell(p.answer_accuracy)} | {_cell(p.handled)} |"
+            f"{_cell(p.answer_accuracy)} | {p.wrong_answers} | {p.withheld_answers} | {p.cost:g} |"
         )
     return "\n".join(
         [
             "## Abstention threshold",
             "",
             f"Configured `min_answer_score` = {cal.configured.threshold:.3f}; recommended from this run: "
-            f"{cal.recommended.threshold:.3f} (the most questions handled right: answered right, or rightly "
-            "abstained on). Every question answered with no threshold; each threshold abstains below it. "
-            "The chart's right panel plots the curve.",
+            f"{cal.recommended.threshold:.3f}, the lowest cost: {WRONG_ANSWER_COST:g} per wrong answer (a quote "
+            "that does not answer, to any question), 1 per right answer withheld. Every question is answered "
+            "with no threshold; each threshold abstains below it. The chart's right panel plots the curve.",
             "",
             *rows,
         ]
