@@ -67,7 +67,7 @@ class ServiceState:
         started = time.perf_counter()
         try:
             components = load_components(self.settings)
-            components.answerer.answer(_WARM_UP_QUESTION)
+            components.extractive.answer(_WARM_UP_QUESTION)  # no chat-model call in generative mode
         except Exception as exc:  # reported by /readyz and every route, and logged with its traceback
             logger.exception("loading the index failed")
             self.error = f"loading the index failed: {exc}"

@@ -32,6 +32,15 @@ class QAComponents:
     retriever: HybridRetriever
     answerer: Answerer
 
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        """The extractive answerer (itself, or the one a generative answerer falls back to): what the
+        evaluation ranks passages with, and what warms the model up without calling a chat model."""
+        inner = getattr(self.answerer, "extractive", self.answerer)
+        if not isinstance(inner, ExtractiveAnswerer):
+            raise TypeError(f"no extractive answerer behind {type(self.answerer).__name__}")
+        return inner
+
 
 def load_components(
     settings: Settings,

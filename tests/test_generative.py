@@ -301,3 +301,20 @@ def test_openai_provider_builds_chat_openai_from_settings(settings, monkeypatch)
         0.2,
         7.0,
     )
+
+
+def test_the_evaluation_runs_in_generative_mode(components):
+    """`rag eval` ranks passages with the extractive answerer behind the generative one."""
+    from pathlib import Path
+
+    from rag.evaluation.dataset import load_eval_set
+    from rag.evaluation.systems import PipelineSystem
+    from rag.service import QAComponents
+
+    model = fake_model(reply("It is at Allied Air Command in Ramstein [1].", (1, NSPOC)))
+    answerer = generative(components, model)
+    parts = QAComponents(components.settings, components.embedder, components.index, components.retriever, answerer)
+    assert parts.extractive is answerer.extractive
+    item = next(i for i in load_eval_set(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"))
+    output = PipelineSystem(parts).run(item)
+    assert output.retrieved and all(q.text for q in output.quotes)

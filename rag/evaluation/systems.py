@@ -35,12 +35,14 @@ class PipelineSystem:
         s = components.settings
         self.description = (
             f"{s.retrieval} retrieval over sentence chunks ({s.chunk_size}/{s.chunk_overlap}), "
-            f"extractive quotes from the top {s.answer_passages} passages"
+            f"second stage over the top {s.rerank_depth}, "
+            + (f"answers by {s.chat_model} around verified quotes" if s.chat_model else "extractive quotes")
+            + f" from the top {s.answer_passages} passages, abstention below {s.min_answer_score}"
         )
 
     def run(self, item: EvalItem) -> SystemOutput:
         answerer = self.components.answerer
-        passages = answerer.passages(item.question, item.history, k=RETRIEVAL_DEPTH)
+        passages = self.components.extractive.passages(item.question, item.history, k=RETRIEVAL_DEPTH)
         started = time.perf_counter()
         answer = answerer.answer(item.question, history=item.history)
         latency = (time.perf_counter() - started) * 1000
