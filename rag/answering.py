@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -99,6 +99,7 @@ class ScoredSentence:
     dense: float
     lexical: float
     extended: bool = False  # quoted together with the sentence before it
+    type_ok: bool = True  # states a value of the kind the question asks for (or it asks for none)
 
 
 class TermStatistics:
@@ -201,14 +202,10 @@ class ExtractiveAnswerer:
         resolved = self.resolve(question, history)
         vector = self.retriever.embed_query(resolved.query)
         k = self.settings.answer_passages if top_k is None else top_k
-        passages = self.rank_passages(resolved, vector, k)
-        candidates = self.score_candidates(
-            resolved.terms_of,
-            vector,
-            [i for p in passages for i in p.chunk.sentence_ids],
-            answer_type_of=resolved.type_question,
-            anchors=resolved.anchors,
-        )
+        passages, pool = self._rerank(resolved, vector, k)
+        # The answer's candidates: the sentences of the best k passages, and those near a follow-up's anchors.
+        allowed = {i for p in passages for i in p.chunk.sentence_ids} | set(self._neighbourhood(resolved.anchors))
+        candidates = _ranked([c for c in pool if c.sentence_id in allowed], TYPE_MISMATCH_PENALTY)
         chosen = self.select_quotes(candidates, resolved)
         confidence = round(candidates[0].score, 4) if candidates else 0.0
         if not chosen:
@@ -267,30 +264,36 @@ class ExtractiveAnswerer:
 
     def rank_passages(self, resolved: ResolvedQuestion, vector: np.ndarray, k: int) -> list[Passage]:
         """The `k` best passages for the question: the retriever's first stage, re-ranked by how well the
-        best sentence of each answers (the second stage). A follow-up's anchor passages join the pool."""
+        best sentence of each answers (the second stage)."""
+        return self._rerank(resolved, vector, k)[0]
+
+    def _rerank(
+        self, resolved: ResolvedQuestion, vector: np.ndarray, k: int
+    ) -> tuple[list[Passage], list[ScoredSentence]]:
+        """The second stage: the `k` best passages, and the sentences scored on the way (unpenalised,
+        with their type check) for the answer to choose from without scoring them again."""
         depth = min(max(k, self.settings.rerank_depth), self.settings.max_k)
         first = self.retriever.search(resolved.query, k=depth, query_vector=vector)
-        scores = self.score_candidates(
+        pool = self._score_pool(
             resolved.terms_of,
             vector,
             [i for p in first for i in p.chunk.sentence_ids],
-            answer_type_of=resolved.type_question,
-            anchors=resolved.anchors,
-            keep_extended=True,
-            type_penalty=PASSAGE_TYPE_MISMATCH_PENALTY,
+            resolved.type_question,
+            resolved.anchors,
         )
         best: dict[int, float] = {}
-        for s in scores:
-            best.setdefault(s.sentence_id, s.score)
+        for c in _ranked(pool, PASSAGE_TYPE_MISMATCH_PENALTY, keep_extended=True):
+            best.setdefault(c.sentence_id, c.score)
 
         def passage_score(p: Passage) -> float:
             top = max((best.get(i, 0.0) for i in p.chunk.sentence_ids), default=0.0)
             return top + self.settings.first_stage_weight / p.rank
 
-        return [
+        passages = [
             Passage(p.chunk, rank, p.dense_score, p.bm25_score, p.fused_score)
             for rank, p in enumerate(sorted(first, key=lambda p: (-passage_score(p), p.rank))[:k], start=1)
         ]
+        return passages, pool
 
     def score_candidates(
         self,
@@ -299,8 +302,6 @@ class ExtractiveAnswerer:
         sentence_ids: list[int],
         answer_type_of: str | None = None,
         anchors: frozenset[int] = frozenset(),
-        keep_extended: bool = False,
-        type_penalty: float = TYPE_MISMATCH_PENALTY,
     ) -> list[ScoredSentence]:
         """Quotable sentences among `sentence_ids` (and near the `anchors` a follow-up leans on), scored
         and sorted best first.
@@ -308,8 +309,15 @@ class ExtractiveAnswerer:
         `answer_type_of` is the question whose wording says what kind of answer is wanted (a date, a
         count); by default `question` itself.
         """
-        answer_type_of = question if answer_type_of is None else answer_type_of
-        kind = expected_type(answer_type_of)
+        type_question = question if answer_type_of is None else answer_type_of
+        return _ranked(self._score_pool(question, vector, sentence_ids, type_question, anchors), TYPE_MISMATCH_PENALTY)
+
+    def _score_pool(
+        self, question: str, vector: np.ndarray, sentence_ids: list[int], type_question: str, anchors: frozenset[int]
+    ) -> list[ScoredSentence]:
+        """Each quotable sentence among `sentence_ids` and near the `anchors`, once, with its score before
+        any type penalty and whether it states a value of the kind `type_question` asks for."""
+        kind = expected_type(type_question)
         q_terms = set(tokenize([question])[0])
         near = self._neighbourhood(anchors)
         seen: set[int] = set()
@@ -331,15 +339,13 @@ class ExtractiveAnswerer:
             ) + PARAGRAPH_SHARE * coverage(q_terms, self.stats.paragraph_tokens[sid], self.stats)
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical + self.settings.follow_up_weight * near.get(sid, 0)
             quote = self.index.documents[sentence.doc_id].text[start : sentence.end]
-            if kind is not AnswerType.OTHER and not find_values(quote, kind, exclude=f"{answer_type_of} {question}"):
-                score *= type_penalty
+            type_ok = kind is AnswerType.OTHER or bool(find_values(quote, kind, exclude=f"{type_question} {question}"))
             scored.append(
                 ScoredSentence(
-                    sid, sentence.doc_id, start, sentence.end, score, dense, lexical, start != sentence.start
+                    sid, sentence.doc_id, start, sentence.end, score, dense, lexical, start != sentence.start, type_ok
                 )
             )
-        ranked = sorted(scored, key=lambda s: (-s.score, s.sentence_id))
-        return ranked if keep_extended else prefer_shorter_quotes(ranked)
+        return scored
 
     def select_quotes(
         self, candidates: list[ScoredSentence], resolved: ResolvedQuestion | None = None
@@ -487,6 +493,14 @@ class ExtractiveAnswerer:
             quote=doc.text[s.start : s.end],
             score=round(s.score, 4),
         )
+
+
+def _ranked(pool: list[ScoredSentence], type_penalty: float, keep_extended: bool = False) -> list[ScoredSentence]:
+    """`pool` with `type_penalty` applied to the sentences of the wrong type, best first; unless
+    `keep_extended`, a two-sentence quote gives way to its first sentence when that answers as well."""
+    penalised = [c if c.type_ok else replace(c, score=c.score * type_penalty) for c in pool]
+    ranked = sorted(penalised, key=lambda c: (-c.score, c.sentence_id))
+    return ranked if keep_extended else prefer_shorter_quotes(ranked)
 
 
 def _key_value(kind: AnswerType, resolved: ResolvedQuestion, quote: str) -> Value | None:
