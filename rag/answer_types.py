@@ -141,9 +141,13 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
             continue
         if value.lower() in excluded:
             continue
-        if kind is AnswerType.PERSON and value[:1].isupper() and (
-            re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I)
-            or any(w.lower() in _NOT_PERSON for w in re.split(r"[ -]", value))
+        if (
+            kind is AnswerType.PERSON
+            and value[:1].isupper()
+            and (
+                re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I)
+                or any(w.lower() in _NOT_PERSON for w in re.split(r"[ -]", value))
+            )
         ):
             continue
         found.append(Value(kind, start, end, value, normalise(value, kind)))

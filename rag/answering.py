@@ -26,6 +26,7 @@ from rag.chat import (
     validate_history,
 )
 from rag.chunking import Sentence, sentence_contexts
+from rag.corpus import Document
 from rag.index_store import CorpusIndex
 from rag.retrieval import HybridRetriever, Passage, validate_question
 from rag.settings import Settings
@@ -69,6 +70,19 @@ class Citation(BaseModel):
 class Conflict(BaseModel):
     about: str = Field(description="What the sources disagree about, e.g. 'the year' or 'the number'.")
     citations: list[int] = Field(description="Ids of the citations that state the differing values.")
+
+
+def cite(doc: Document, number: int, start: int, end: int, score: float) -> Citation:
+    """Citation `number` of `doc.text[start:end]`: the one place a citation's quote is cut from its source."""
+    return Citation(
+        id=number,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        start=start,
+        end=end,
+        quote=doc.text[start:end],
+        score=round(score, 4),
+    )
 
 
 class Answer(BaseModel):
@@ -483,16 +497,7 @@ class ExtractiveAnswerer:
         return self.index.documents[s.doc_id].text[s.start : s.end]
 
     def _citation(self, number: int, s: ScoredSentence) -> Citation:
-        doc = self.index.documents[s.doc_id]
-        return Citation(
-            id=number,
-            doc_id=doc.doc_id,
-            title=doc.title,
-            start=s.start,
-            end=s.end,
-            quote=doc.text[s.start : s.end],
-            score=round(s.score, 4),
-        )
+        return cite(self.index.documents[s.doc_id], number, s.start, s.end, s.score)
 
 
 def _ranked(pool: list[ScoredSentence], type_penalty: float, keep_extended: bool = False) -> list[ScoredSentence]:

@@ -34,7 +34,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field
 
-from rag.answering import Answer, Citation, ExtractiveAnswerer
+from rag.answering import Answer, Citation, ExtractiveAnswerer, cite
 from rag.chat import Turn
 from rag.corpus import Document
 from rag.errors import RagError
@@ -232,9 +232,7 @@ class GenerativeAnswerer:
         if answer is None:
             logger.warning("answer mode=extractive (none of the model's %d quotes verified)", len(generated.quotes))
             return extractive
-        logger.info(
-            "answer mode=generative (%d of %d quotes verified)", len(answer.citations), len(generated.quotes)
-        )
+        logger.info("answer mode=generative (%d of %d quotes verified)", len(answer.citations), len(generated.quotes))
         return answer
 
     def verified_answer(self, extractive: Answer, generated: GeneratedAnswer, passages: list[Passage]) -> Answer | None:
@@ -271,16 +269,8 @@ class GenerativeAnswerer:
 
     def _citation(self, number: int, located: LocatedQuote) -> Citation:
         doc = self.index.documents[located.passage.doc_id]
-        return Citation(
-            id=number,
-            doc_id=doc.doc_id,
-            title=doc.title,
-            start=located.start,
-            end=located.end,
-            quote=doc.text[located.start : located.end],
-            # How close the passage quoted from is to the question (cosine): the model gives no score.
-            score=round(located.passage.dense_score, 4),
-        )
+        # The score: how close the passage quoted from is to the question (cosine); the model gives none.
+        return cite(doc, number, located.start, located.end, located.passage.dense_score)
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
