@@ -102,14 +102,26 @@ def index_command(
         )
 
 
+SPLIT_CHOICES = ("dev", "test", "both")
+
+
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    eval_set: Annotated[Path, typer.Option("--set", help="Evaluation set (JSONL).")] = Path("eval/questions.jsonl"),
+    split: Annotated[
+        str, typer.Option(help="Which split to score: dev (tuned on), test (never tuned on) or both.")
+    ] = "both",
+    eval_set: Annotated[Path, typer.Option("--set", help="The dev split (JSONL).")] = Path("eval/questions.jsonl"),
+    test_set: Annotated[Path, typer.Option("--test-set", help="The test split (JSONL).")] = Path(
+        "eval/questions_test.jsonl"
+    ),
     out: Annotated[Path, typer.Option(help="Folder for the run's JSON, Markdown and PNG.")] = Path("eval/results"),
     peer: Annotated[bool, typer.Option(help="Also score the plain LangChain RAG baseline.")] = True,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when a metric falls below the baseline.")] = False,
-    baseline: Annotated[Path, typer.Option(help="Baseline run for --check.")] = Path("eval/baseline.json"),
+    baseline: Annotated[Path, typer.Option(help="Baseline of the dev split for --check.")] = Path("eval/baseline.json"),
+    test_baseline: Annotated[Path, typer.Option(help="Baseline of the test split for --check.")] = Path(
+        "eval/baseline-test.json"
+    ),
     tolerance: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Absolute drop of a metric forgiven by --check.")
     ] = 0.005,
@@ -121,7 +133,7 @@ def eval_command(
         typer.Option("--compare", metavar="RUN_A RUN_B", help="Only compare two result files; runs nothing."),
     ] = None,
 ) -> None:
-    """Score the evaluation set: retrieval, answers, citations, abstention; gate against the baseline."""
+    """Score the evaluation splits: retrieval, answers, citations, abstention; gate against the baselines."""
     from rag.evaluation import gate, report, runner
     from rag.evaluation.dataset import load_eval_set
     from rag.service import load_components
@@ -133,26 +145,48 @@ def eval_command(
             comparison = gate.compare(before, after, tolerance)
             typer.echo(gate.format_comparison(comparison, before.run_id[:10], after.run_id[:10]))
             return
-        # Fail early, before loading anything, when the set or the baseline is unusable.
-        items = load_eval_set(eval_set)
-        reference = gate.read_run(baseline) if check else None
+        if split not in SPLIT_CHOICES:
+            raise InvalidQuery(f"--split must be one of {', '.join(SPLIT_CHOICES)}, got {split!r}")
+        names = ["dev", "test"] if split == "both" else [split]
+        paths = {"dev": eval_set, "test": test_set}
+        baselines = {"dev": baseline, "test": test_baseline}
+        # Fail early, before loading anything, when a set or a baseline is unusable.
+        sets = {name: load_eval_set(paths[name]) for name in names}
+        references = {name: gate.read_run(baselines[name]) for name in names} if check else {}
         parts = load_components(settings, progress=sys.stderr.isatty())
-        run = runner.run_evaluation(parts, items, eval_set, with_peer=peer, progress=sys.stderr.isatty())
-        written = report.write_reports(run, out, items=items)
-        typer.echo(report.metrics_table(run))
+        runs = {
+            name: runner.run_evaluation(
+                parts, items, paths[name], with_peer=peer, progress=sys.stderr.isatty(), split=name
+            )
+            for name, items in sets.items()
+        }
+        written = [
+            p
+            for name, run in runs.items()
+            for p in report.write_reports(run, out, stem=f"{run.run_id}-{name}", items=sets[name])
+        ]
+        for name, run in runs.items():
+            typer.echo(f"\n{name} split ({len(sets[name])} questions):\n" + report.metrics_table(run))
+        if len(runs) > 1:
+            typer.echo("\nSide by side:\n" + report.splits_table(runs))
         typer.echo("\nWrote " + ", ".join(str(p) for p in written))
         if write_baseline:
-            paths = report.write_reports(run, baseline.parent, stem=baseline.stem, items=items)
-            typer.echo("Baseline written: " + ", ".join(str(p) for p in paths))
-        if reference is not None:
-            comparison = gate.compare(reference, run, tolerance)
-            typer.echo("\nAgainst the baseline:\n" + gate.format_comparison(comparison, "baseline", "this run"))
+            for name, run in runs.items():
+                target = baselines[name]
+                paths_written = report.write_reports(run, target.parent, stem=target.stem, items=sets[name])
+                typer.echo("Baseline written: " + ", ".join(str(p) for p in paths_written))
+        failed = []
+        for name, reference in references.items():
+            comparison = gate.compare(reference, runs[name], tolerance)
+            typer.echo(f"\nAgainst the {name} baseline:\n" + gate.format_comparison(comparison, "baseline", "this run"))
             if not comparison.passed:
-                _fail(
-                    f"{len(comparison.regressions)} metric(s) fell below the baseline by more than {tolerance}"
-                    + (f"; {len(comparison.problems)} problem(s)" if comparison.problems else ""),
-                    code=1,
+                failed.append(
+                    f"{name}: {len(comparison.regressions)} metric(s) fell below the baseline by more than "
+                    f"{tolerance}" + (f"; {len(comparison.problems)} problem(s)" if comparison.problems else "")
                 )
+        if failed:
+            _fail("; ".join(failed), code=1)
+        if references:
             typer.echo("Quality gate passed.")
 
 
@@ -234,6 +268,41 @@ def serve_command(
     from api.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")  # prints the URL and each request
+
+
+judge_app = typer.Typer(help="The answerability judge: fit it on the dev split.", no_args_is_help=True)
+app.add_typer(judge_app, name="judge")
+
+
+@judge_app.command("fit")
+def judge_fit_command(
+    ctx: typer.Context,
+    eval_set: Annotated[Path, typer.Option("--set", help="The split to fit on: dev, never test.")] = Path(
+        "eval/questions.jsonl"
+    ),
+    out: Annotated[Path, typer.Option(help="Where to write the fitted judge.")] = Path("rag/judge_model.json"),
+) -> None:
+    """Fit the offline judge on labelled (question, quote) pairs of the dev split, choose its operating point
+    on cross-validated dev answers, and write it (deterministic: the same data give the same file)."""
+    from rag.evaluation.dataset import load_eval_set
+    from rag.judge_fit import fit_judge
+    from rag.service import load_components
+
+    settings: Settings = ctx.obj
+    with _domain_errors():
+        if "test" in eval_set.name:
+            raise InvalidQuery(f"{eval_set} is a test split: the judge is fitted on dev only")
+        items = load_eval_set(eval_set)
+        parts = load_components(settings, progress=sys.stderr.isatty())
+        meta = fit_judge(parts, items, eval_set, out)
+    point = meta["cv_operating_point"]
+    typer.echo(
+        f"Fitted on {meta['pairs']} pairs ({meta['positive_pairs']} positive) from {meta['questions']} questions, "
+        f"ranker C={meta['ranker_C']}, answerability C={meta['answerability_C']}; cross-validated hit@1 "
+        f"{meta['cv_hit@1']:.3f}, best-candidate ROC AUC {meta['cv_best_candidate_auc']:.3f}; operating point "
+        f"{point['threshold']:.3f} (cross-validated abstention precision {point['abstention_precision']}, "
+        f"recall {point['abstention_recall']}, answer accuracy {point['answer_accuracy']}) -> {out}"
+    )
 
 
 def main() -> None:

@@ -45,15 +45,28 @@ class Settings(BaseSettings):
 
     answer_passages: int = Field(5, ge=1, le=50, description="Passages read to compose an answer.")
     max_quotes: int = Field(3, ge=1, le=10)
-    min_answer_score: float = Field(
-        0.37,
+    min_answer_score: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Abstention operating point: abstain when the best sentence scores below this. Calibrated "
-        "on the evaluation set (`rag eval` reports the precision/recall trade-off and the recommended value).",
+        description="Abstention operating point: abstain when the judge's probability that the best quote "
+        "answers is below this. Unset (default): the point calibrated on cross-validated `dev` answers when "
+        "the judge was fitted (`rag judge fit`, stored in the judge model file).",
+    )
+    judge: Literal["fitted", "heuristic"] = Field(
+        "fitted",
+        description="Offline answerability judge: the model fitted on dev (default), or the hand-weighted "
+        "combination of its signals that answering used before (a baseline for comparisons).",
+    )
+    judge_model: Path | None = Field(
+        None, description="The fitted answerability judge (JSON); default: rag/judge_model.json, fitted on dev."
     )
     corroboration_ratio: float = Field(
-        0.85, gt=0.0, le=1.0, description="Extra quotes must score at least this share of the best one."
+        0.3, gt=0.0, le=1.0, description="Extra quotes must be judged at least this share of the best probability."
+    )
+
+    min_quote_probability: float = Field(
+        0.2, ge=0.0, le=1.0, description="A corroborating quote must be judged at least this likely to answer."
     )
 
     rerank_depth: int = Field(
@@ -69,10 +82,13 @@ class Settings(BaseSettings):
         0.15, ge=0.0, le=1.0, description="Bonus of a follow-up's candidates near what the previous answer quoted."
     )
     conflict_ratio: float = Field(
-        0.75, gt=0.0, le=1.0, description="A disagreeing quote must score at least this share of the best one."
+        0.4, gt=0.0, le=1.0, description="A disagreeing quote must be judged at least this share of the best one."
     )
     min_conflict_score: float = Field(
-        0.5, ge=0.0, le=1.0, description="Both sides of a disagreement must score at least this: strong evidence."
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Both sides of a disagreement must be judged at least this likely to answer: strong evidence.",
     )
     conflict_similarity: float = Field(
         0.5, ge=-1.0, le=1.0, description="Two quotes disagree only if this close in meaning (cosine)."

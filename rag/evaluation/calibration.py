@@ -4,15 +4,18 @@ The answerer abstains when its best sentence scores below `min_answer_score`. A 
 every question with no threshold at all, recording each answer's confidence (its best score) and whether
 that answer would be right; every threshold then decides which of them it would have abstained on.
 
-The recommended operating point has the lowest cost, where a wrong answer (a quote that does not answer,
-to an answerable question or to one the documents do not answer) costs WRONG_ANSWER_COST and withholding
-a right answer costs 1: an answer the sources do not support is the worst failure of this service, an
-abstention only a missed chance. Ties go to the lower threshold.
+The cost of a threshold counts WRONG_ANSWER_COST per wrong answer (a quote that does not answer, to an
+answerable question or to one the documents do not answer) and 1 per right answer withheld. On a hundred
+questions the cost curve is flat and noisy near its minimum (a count of errors varies by about its square
+root), so the recommended operating point is the *lowest* threshold whose cost is within one standard
+error, sqrt(min cost), of the minimum: among points that cannot be told apart, the one that answers most
+(the "one-standard-error rule" of model selection).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -79,5 +82,6 @@ def calibrate(samples: Sequence[CalibrationSample], configured: float) -> Calibr
     levels = sorted({round(s.confidence, 4) for s in samples})
     thresholds = [0.0, *((a + b) / 2 for a, b in itertools.pairwise(levels)), levels[-1] + 1e-4]
     curve = [operating_point(samples, t) for t in thresholds]
-    recommended = min(curve, key=lambda p: (p.cost, p.threshold))
+    lowest = min(p.cost for p in curve)
+    recommended = min((p for p in curve if p.cost <= lowest + math.sqrt(lowest)), key=lambda p: p.threshold)
     return Calibration(curve=curve, recommended=recommended, configured=operating_point(samples, configured))

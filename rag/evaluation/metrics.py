@@ -14,6 +14,7 @@ Definitions (the report repeats them):
 - abstention precision: share of abstentions that were on unanswerable questions; abstention recall: share
   of unanswerable questions abstained on.
 - both-sides rate: share of disagreement questions where every side has a supporting citation.
+- answerable abstained: share of answerable questions abstained on (lower is better; not gated).
 - latency p50/p95: wall time of answering one question, in milliseconds (not deterministic; never gated).
 """
 
@@ -43,6 +44,8 @@ QUALITY_METRICS = (
     "abstention_recall",
     "both_sides_rate",
 )
+# Reported beside the quality metrics but lower is better, so the gate does not watch them.
+LOWER_IS_BETTER = ("answerable_abstained",)
 LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
 
 
@@ -179,6 +182,7 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | int | None
         "abstention_precision": _ratio(sum(r.category is Category.UNANSWERABLE for r in abstained), len(abstained)),
         "abstention_recall": _mean(r.abstained for r in unanswerable),
         "both_sides_rate": _mean(bool(r.both_sides) for r in disagreement),
+        "answerable_abstained": _mean(r.abstained for r in answerable),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if len(latencies) else None,
     }

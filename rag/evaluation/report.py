@@ -9,7 +9,7 @@ from rag.errors import RagError
 from rag.evaluation import metrics as metric_defs
 from rag.evaluation.calibration import WRONG_ANSWER_COST
 from rag.evaluation.dataset import Category, EvalItem
-from rag.evaluation.metrics import LATENCY_METRICS, QUALITY_METRICS
+from rag.evaluation.metrics import LATENCY_METRICS, LOWER_IS_BETTER, QUALITY_METRICS
 from rag.evaluation.runner import RunResult
 
 # Metrics shown per category, and the ones charted.
@@ -23,6 +23,7 @@ CATEGORY_COLUMNS = (
     "citation_recall",
     "abstention_recall",
     "both_sides_rate",
+    "answerable_abstained",
 )
 CHARTED = ("hit@5", "mrr", "answer_accuracy", "citation_precision", "citation_recall", "abstention_recall")
 
@@ -39,10 +40,51 @@ def metrics_table(run: RunResult) -> str:
     """Overall metrics, one column per system."""
     names = list(run.systems)
     rows = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for metric in (*QUALITY_METRICS, *LATENCY_METRICS):
+    for metric in (*QUALITY_METRICS, *LOWER_IS_BETTER, *LATENCY_METRICS):
         cells = (_cell(run.systems[n].overall.get(metric), metric) for n in names)
         rows.append(f"| {metric} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def splits_table(runs: dict[str, RunResult]) -> str:
+    """This project's metrics on each split side by side: overall, then by category."""
+    names = list(runs)
+    rows = ["| scope | metric | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
+    scopes = ["overall", *dict.fromkeys(c for r in runs.values() for c in r.primary.by_category)]
+    for scope in scopes:
+        for metric in ("questions", *QUALITY_METRICS, *LOWER_IS_BETTER):
+            values = [
+                (r.primary.overall if scope == "overall" else r.primary.by_category.get(scope, {})).get(metric)
+                for r in runs.values()
+            ]
+            if all(v is None for v in values) or (scope != "overall" and metric not in CATEGORY_COLUMNS):
+                continue
+            rows.append(f"| {scope} | {metric} | " + " | ".join(_cell(v, metric) for v in values) + " |")
+    for name, r in runs.items():
+        if r.judge is not None:
+            rows.append(
+                f"| judge ({name}) | candidate ROC AUC / answer ROC AUC | "
+                + " | ".join(
+                    f"{_cell(x.judge.candidate_auc)} / {_cell(x.judge.answer_auc)}" if x is r else ""
+                    for x in runs.values()
+                )
+                + " |"
+            )
+    return "\n".join(rows)
+
+
+def judge_section(run: RunResult) -> str:
+    j = run.judge
+    assert j is not None
+    return "\n".join(
+        [
+            "## Answerability judge",
+            "",
+            f"ROC AUC over every judged candidate ({j.candidates}, of which {j.supporting} state the gold answer "
+            f"in its evidence): {_cell(j.candidate_auc)}. ROC AUC of each question's best probability against "
+            f"whether answering with it would be right: {_cell(j.answer_auc)}.",
+        ]
+    )
 
 
 def category_table(run: RunResult, system: str) -> str:
@@ -92,7 +134,7 @@ def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[s
     settings = ", ".join(f"{k}={v}" for k, v in run.settings.items() if k not in ("seeds_dir", "index_dir"))
     counts = {c.value: sum(q.category is c for q in run.primary.questions) for c in Category}
     parts = [
-        f"# Evaluation run {run.run_id}",
+        f"# Evaluation run {run.run_id}: the `{run.split}` split",
         "",
         f"- commit: `{run.git_commit or 'unknown'}`" + (" (with uncommitted changes)" if run.git_dirty else ""),
         f"- corpus hash: `{run.corpus_hash}`",
@@ -111,6 +153,8 @@ def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[s
         parts += [f"![metrics by category]({chart_name})", ""]
     for name in run.systems:
         parts += [f"## By category: {name}", "", category_table(run, name), ""]
+    if run.judge is not None:
+        parts += [judge_section(run), ""]
     if run.calibration is not None:
         parts += [calibration_section(run), ""]
     parts += [
@@ -154,7 +198,7 @@ def calibration_section(run: RunResult) -> str:
         [
             "## Abstention threshold",
             "",
-            f"Configured `min_answer_score` = {cal.configured.threshold:.3f}; recommended from this run: "
+            f"Configured operating point = {cal.configured.threshold:.3f}; recommended from this run: "
             f"{cal.recommended.threshold:.3f}, the lowest cost: {WRONG_ANSWER_COST:g} per wrong answer (a quote "
             "that does not answer, to any question), 1 per right answer withheld. Every question is answered "
             "with no threshold; each threshold abstains below it. The chart's right panel plots the curve.",

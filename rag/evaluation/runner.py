@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from rag.corpus import corpus_hash
-from rag.evaluation.calibration import Calibration, calibrate
+from rag.evaluation.calibration import Calibration, CalibrationSample, calibrate
 from rag.evaluation.dataset import EvalItem, EvalSetError, check_against_corpus
 from rag.evaluation.metrics import QuestionResult, aggregate, metrics_by_category, score_question
 from rag.evaluation.systems import EvalSystem
@@ -30,8 +30,18 @@ class SystemResult(BaseModel):
     questions: list[QuestionResult]
 
 
+class JudgeReport(BaseModel):
+    """How well the answerability judge separates quotes that answer from those that do not."""
+
+    candidate_auc: float | None  # ROC AUC over every judged candidate of every question (label: supports gold)
+    answer_auc: float | None  # ROC AUC of the best candidate's probability: would answering be right?
+    candidates: int
+    supporting: int
+
+
 class RunResult(BaseModel):
     format: int = RESULT_FORMAT
+    split: str = "dev"
     run_id: str
     created_at: str
     git_commit: str | None
@@ -42,6 +52,7 @@ class RunResult(BaseModel):
     eval_set_sha256: str
     systems: dict[str, SystemResult]
     calibration: Calibration | None = None  # the abstention trade-off of the project's system
+    judge: JudgeReport | None = None
 
     @property
     def primary(self) -> SystemResult:
@@ -70,6 +81,7 @@ def evaluate(
     components: QAComponents,
     systems: list[EvalSystem],
     progress: bool = True,
+    split: str = "dev",
 ) -> RunResult:
     """Score every system on every item; EvalSetError when the set does not fit the corpus."""
     documents = components.index.documents
@@ -89,11 +101,13 @@ def evaluate(
             by_category=metrics_by_category(scored),
             questions=scored,
         )
-    calibration = None
+    calibration = judge = None
     for system in systems:
         samples = getattr(system, "calibration_samples", None)
         if samples is not None:
-            calibration = calibrate(samples(items), components.settings.min_answer_score)
+            calibrated = samples(items)
+            calibration = calibrate(calibrated, components.extractive.threshold)
+            judge = judge_report(system.judged_candidates(items), calibrated)
     commit, dirty = git_state()
     now = datetime.now(UTC)
     return RunResult(
@@ -107,6 +121,24 @@ def evaluate(
         eval_set_sha256=hashlib.sha256(eval_set_path.read_bytes()).hexdigest(),
         systems=results,
         calibration=calibration,
+        judge=judge,
+        split=split,
+    )
+
+
+def judge_report(candidates: list[tuple[float, bool]], samples: list[CalibrationSample]) -> JudgeReport:
+    """ROC AUCs of the judge: over (probability, supports gold) candidate pairs, and over the questions'
+    best probabilities against whether answering with them would be right."""
+    from sklearn.metrics import roc_auc_score
+
+    def auc(scores: list[float], labels: list[bool]) -> float | None:
+        return round(float(roc_auc_score(labels, scores)), 4) if 0 < sum(labels) < len(labels) else None
+
+    return JudgeReport(
+        candidate_auc=auc([p for p, _ in candidates], [y for _, y in candidates]),
+        answer_auc=auc([s.confidence for s in samples], [s.answer_correct for s in samples]),
+        candidates=len(candidates),
+        supporting=sum(y for _, y in candidates),
     )
 
 
@@ -120,6 +152,7 @@ def run_evaluation(
     eval_set_path: Path,
     with_peer: bool = True,
     progress: bool = True,
+    split: str = "dev",
 ) -> RunResult:
     """Score this project's system (and the LangChain peer) on `items`, read from `eval_set_path`."""
     from rag.embedding import bundled_model_path
@@ -129,4 +162,4 @@ def run_evaluation(
     if with_peer:
         model_path = components.settings.model_path or bundled_model_path()
         systems.append(LangChainBaseline(list(components.index.documents.values()), str(model_path)))
-    return evaluate(items, eval_set_path, components, systems, progress=progress)
+    return evaluate(items, eval_set_path, components, systems, progress=progress, split=split)

@@ -37,7 +37,8 @@ class PipelineSystem:
             f"{s.retrieval} retrieval over sentence chunks ({s.chunk_size}/{s.chunk_overlap}), "
             f"second stage over the top {s.rerank_depth}, "
             + (f"answers by {s.chat_model} around verified quotes" if s.chat_model else "extractive quotes")
-            + f" from the top {s.answer_passages} passages, abstention below {s.min_answer_score}"
+            + f" from the top {s.answer_passages} passages, judged; "
+            + f"abstention below {components.extractive.threshold:.3f}"
         )
 
     def run(self, item: EvalItem) -> SystemOutput:
@@ -70,6 +71,21 @@ class PipelineSystem:
                 )
             )
         return samples
+
+    def judged_candidates(self, items: list[EvalItem]) -> list[tuple[float, bool]]:
+        """Every candidate the judge weighed for each item (in the reading answered), with its probability
+        and whether it supports the gold answer."""
+        from rag.judge_fit import is_supporting
+
+        answerer = self.components.extractive
+        found = []
+        for item in items:
+            judged = answerer.best_reading(item.question, item.history, self.components.settings.answer_passages)
+            texts = answerer.index.documents
+            for c in judged.candidates:
+                quote = texts[c.doc_id].text[c.start : c.end]
+                found.append((c.score, is_supporting(item, c.doc_id, c.start, c.end, quote)))
+        return found
 
 
 class LangChainBaseline:

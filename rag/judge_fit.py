@@ -1,0 +1,211 @@
+"""Fit the answerability judge on the `dev` split: `rag judge fit`.
+
+Labelled pairs: every candidate quote the answerer would judge for a dev question (each of its readings;
+for a follow-up, the readings with its history) is labelled 1 when it overlaps the question's gold
+evidence and states an acceptable answer, else 0 (every candidate of an unanswerable question is 0).
+
+The model is a logistic regression on standardised `judge_features` (scikit-learn, lbfgs: deterministic).
+Its regularisation is chosen by grouped cross-validation (folds by question, so a question's candidates
+never sit on both sides). The operating point is chosen on cross-validated answers: each fold's questions
+are answered by a judge fitted without them, and the threshold of lowest cost (one wrong answer = one
+withheld right answer, `rag/evaluation/calibration.py`) over those answers is stored with the final model,
+which is then fitted on every pair. The `test` split is never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.answering import ExtractiveAnswerer
+from rag.evaluation.calibration import CalibrationSample, calibrate
+from rag.evaluation.dataset import Category, EvalItem, Span, contains_answer
+from rag.evaluation.metrics import overlaps
+from rag.judge import FEATURES, FittedJudge, HeuristicJudge, JudgeModel, Linear, answerability_inputs, judge_features
+from rag.service import QAComponents
+
+logger = logging.getLogger(__name__)
+
+FOLDS = 5
+RANKER_C = (0.03, 0.3)
+ANSWERABILITY_C = (0.1, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    x: np.ndarray
+    y: np.ndarray
+    items: np.ndarray  # index of the item of each candidate
+    readings: np.ndarray  # index of the (item, reading) pool of each candidate
+
+
+def is_supporting(item: EvalItem, doc_id: str, start: int, end: int, quote: str) -> bool:
+    """Whether a quote answers `item`: it overlaps gold evidence and states an acceptable answer."""
+    if not item.answerable:
+        return False
+    span = Span(doc_id=doc_id, start=start, end=end)
+    return any(overlaps(span, g) for g in item.evidence) and contains_answer(quote, item.answers)
+
+
+def build_pairs(answerer: ExtractiveAnswerer, items: list[EvalItem]) -> Pairs:
+    """The labelled candidates of `items`, pool by pool, as the answerer's readings see them."""
+    xs, ys, item_ids, reading_ids = [], [], [], []
+    for n, item in enumerate(items):
+        readings = answerer.resolver.readings(item.question, item.history)
+        if item.category is Category.FOLLOW_UP and len(readings) > 1:
+            readings = readings[1:]  # a follow-up is judged as read with its history
+        vectors = answerer.retriever.embedder.encode([r.query for r in readings])
+        for reading, vector in zip(readings, vectors, strict=True):
+            _, question, candidates = answerer.candidate_pool(reading, vector)
+            if not candidates:
+                continue
+            xs.append(judge_features(question, candidates))
+            ys.extend(is_supporting(item, c.scored.doc_id, c.scored.start, c.scored.end, c.quote) for c in candidates)
+            item_ids.extend([n] * len(candidates))
+            reading_ids.extend([len(xs) - 1] * len(candidates))
+    return Pairs(np.vstack(xs), np.asarray(ys, dtype=int), np.asarray(item_ids), np.asarray(reading_ids))
+
+
+def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def fit_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
+    """Pairwise logistic regression: every answering candidate against every other of its pool."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardiser(pairs.x[mask])
+    z = (pairs.x - mean) / scale
+    diffs = []
+    for r in np.unique(pairs.readings[mask]):
+        rows = np.where(pairs.readings == r)[0]
+        pos, neg = rows[pairs.y[rows] == 1], rows[pairs.y[rows] == 0]
+        if len(pos) and len(neg):
+            diffs.append((z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, z.shape[1]))
+    d = np.vstack(diffs)
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
+    model.fit(np.vstack([d, -d]), np.concatenate([np.ones(len(d)), np.zeros(len(d))]))
+    return Linear(mean, scale, model.coef_[0].copy(), 0.0)
+
+
+def top_of_pools(pairs: Pairs, mask: np.ndarray, ranker: Linear) -> tuple[np.ndarray, np.ndarray]:
+    """For each pool under `mask`: the answerability inputs of its best-ranked candidate, and its label."""
+    xs, ys = [], []
+    for r in np.unique(pairs.readings[mask]):
+        rows = np.where(pairs.readings == r)[0]
+        inputs = answerability_inputs(ranker(pairs.x[rows]), pairs.x[rows])
+        best = int(np.argmax(inputs[:, 0]))
+        xs.append(inputs[best])
+        ys.append(pairs.y[rows][best])
+    return np.asarray(xs), np.asarray(ys)
+
+
+def fit_answerability(x: np.ndarray, y: np.ndarray, c: float) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardiser(x)
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((x - mean) / scale, y)
+    return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
+
+
+def fit_model(pairs: Pairs, mask: np.ndarray, ranker_c: float, answer_c: float) -> JudgeModel:
+    ranker = fit_ranker(pairs, mask, ranker_c)
+    answerability = fit_answerability(*top_of_pools(pairs, mask, ranker), answer_c)
+    return JudgeModel(FEATURES, ranker, answerability, 0.5, {})
+
+
+def _folds(n_items: int) -> list[np.ndarray]:
+    """Item indices of each fold: every FOLDS-th item, so categories spread over the folds."""
+    return [np.arange(f, n_items, FOLDS) for f in range(FOLDS)]
+
+
+def cross_validate(pairs: Pairs, n_items: int, ranker_c: float, answer_c: float) -> dict[str, float]:
+    """Out-of-fold quality: how often a pool's best-ranked candidate answers (pools with an answer), and
+    the log loss and ROC AUC of the best candidates' probabilities."""
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    hits, probs, labels = [], [], []
+    for held in _folds(n_items):
+        test = np.isin(pairs.items, held)
+        model = fit_model(pairs, ~test, ranker_c, answer_c)
+        for r in np.unique(pairs.readings[test]):
+            rows = np.where(pairs.readings == r)[0]
+            p = model.probabilities(pairs.x[rows])
+            best = int(np.argmax(p))
+            if pairs.y[rows].any():
+                hits.append(pairs.y[rows][best])
+            probs.append(p[best])
+            labels.append(pairs.y[rows][best])
+    return {
+        "hit@1": float(np.mean(hits)),
+        "log_loss": float(log_loss(labels, np.clip(probs, 1e-6, 1 - 1e-6), labels=[0, 1])),
+        "auc": float(roc_auc_score(labels, probs)),
+    }
+
+
+def calibration_samples(
+    components: QAComponents, items: list[EvalItem], models: list[JudgeModel]
+) -> list[CalibrationSample]:
+    """Each item answered (no threshold) by the judge of the fold that did not see it."""
+    settings = components.settings.model_copy(update={"min_answer_score": 0.0})
+    samples = []
+    for fold, held in enumerate(_folds(len(items))):
+        answerer = ExtractiveAnswerer(components.retriever, settings, judge=FittedJudge(models[fold]))
+        for i in held:
+            item = items[int(i)]
+            answer = answerer.answer(item.question, history=item.history)
+            quoted = " … ".join(c.quote for c in answer.citations)
+            samples.append(
+                CalibrationSample(
+                    id=item.id,
+                    answerable=item.answerable,
+                    confidence=answer.confidence,
+                    answer_correct=item.answerable and not answer.abstained and contains_answer(quoted, item.answers),
+                )
+            )
+    return samples
+
+
+def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, out: Path) -> dict:
+    """Fit the judge on `items` (the dev split) and write it to `out`; returns what was measured."""
+    answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
+    pairs = build_pairs(answerer, items)  # pools do not depend on the judge
+    logger.info("%d candidates, %d answering, from %d questions", len(pairs.y), int(pairs.y.sum()), len(items))
+    grid = {(rc, ac): cross_validate(pairs, len(items), rc, ac) for rc in RANKER_C for ac in ANSWERABILITY_C}
+    # The ranker's regularisation by how often the best-ranked candidate answers; then the answerability
+    # model's by log loss (ties: the stronger regularisation).
+    best_hit = max(v["hit@1"] for v in grid.values())
+    ranker_c = min(rc for (rc, _), v in grid.items() if v["hit@1"] >= best_hit - 1e-9)
+    answer_c = min(
+        (ac for (rc, ac) in grid if rc == ranker_c), key=lambda ac: (round(grid[(ranker_c, ac)]["log_loss"], 4), ac)
+    )
+    folds = [fit_model(pairs, ~np.isin(pairs.items, held), ranker_c, answer_c) for held in _folds(len(items))]
+    calibration = calibrate(calibration_samples(components, items, folds), 0.0)
+    final = fit_model(pairs, np.ones(len(pairs.y), dtype=bool), ranker_c, answer_c)
+    point = calibration.recommended
+    chosen = grid[(ranker_c, answer_c)]
+    meta = {
+        "fitted_on": str(eval_set),
+        "fitted_on_sha256": hashlib.sha256(eval_set.read_bytes()).hexdigest(),
+        "command": "rag judge fit",
+        "questions": len(items),
+        "pairs": len(pairs.y),
+        "positive_pairs": int(pairs.y.sum()),
+        "ranker_C": ranker_c,
+        "answerability_C": answer_c,
+        "cv_hit@1": round(chosen["hit@1"], 4),
+        "cv_best_candidate_auc": round(chosen["auc"], 4),
+        "cv_best_candidate_log_loss": round(chosen["log_loss"], 4),
+        "cv_operating_point": point.model_dump(),
+    }
+    model = JudgeModel(FEATURES, final.ranker, final.answerability, point.threshold, meta)
+    out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+    return meta

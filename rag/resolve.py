@@ -1,0 +1,121 @@
+"""Resolve a question in its chat: the readings of it that the answerer tries.
+
+A question asked after a chat history may stand on its own (a new topic) or lean on what was said
+("When was it established?", "Where is it?" after an answer that named the centre). Which one it is is not
+guessed from its words: every reading is retrieved and judged, and the answer comes from the reading whose
+best quote the judge trusts most (`rag/answering.py`). The readings are:
+
+- the question alone;
+- the question with the previous user question (the subject usually sits there), looking near what the
+  previous answer quoted;
+- the question with the previous answer's quotes (the referent of "it" may be named only in the answer);
+- for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
+  subject, without the old subject's passages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag.answer_types import AnswerType, expected_type
+from rag.chat import Turn, is_elliptic, previous_quotes, previous_user_question, validate_history
+from rag.index_store import CorpusIndex
+from rag.retrieval import validate_question
+from rag.text import squash_whitespace, tokenize
+
+# A follow-up's candidates include the sentences this close to what the previous answer quoted.
+FOLLOW_UP_REACH = 2
+# The sentences the previous answer quoted get no closeness bonus themselves: the user has read them. They
+# still compete on their own ("Which countries take part in it?" may be answered by the same quote).
+ANCHOR_CLOSENESS = 0.0
+# How much of the previous answer's quotes a reading carries (characters).
+ANSWER_CONTEXT_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedQuestion:
+    """One reading of a question: what to retrieve with, whose words quotes must cover, what kind of
+    answer it wants, and the sentences the previous answer quoted (a follow-up is likely about them)."""
+
+    question: str
+    query: str
+    asks: AnswerType
+    type_question: str
+    terms_of: str
+    anchors: frozenset[int] = frozenset()
+    source: str = "alone"  # alone | previous_question | previous_answer | elliptic
+    near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def content_terms(self) -> int:
+        return len(set(tokenize([self.terms_of])[0]))
+
+
+class Resolver:
+    """Builds the readings of a question asked after a chat history, over one loaded index."""
+
+    def __init__(self, index: CorpusIndex, max_question_chars: int, max_history_turns: int) -> None:
+        self.index = index
+        self.max_question_chars = max_question_chars
+        self.max_history_turns = max_history_turns
+        self._normalised = [squash_whitespace(s.text) for s in index.sentences]
+
+    def readings(self, question: str, history: list[Turn] | None = None) -> list[ResolvedQuestion]:
+        """The readings of `question` after `history`, the question alone first."""
+        question = validate_question(question, self.max_question_chars)
+        history = validate_history(history, self.max_history_turns)
+        asks = expected_type(question)
+        alone = ResolvedQuestion(question, question, asks, question, question)
+        previous = previous_user_question(history)
+        quotes = previous_quotes(history)
+        if previous is None and not quotes:
+            return [alone]
+        anchors = self.quoted_sentences(quotes)
+        near = self.neighbourhood(anchors)
+        readings = [alone]
+        if previous is not None and is_elliptic(question):
+            # "And the Arctic one?" asks what the previous question asked about something new: the previous
+            # question's kind of answer, the new subject's words, not the old subject's passages.
+            type_question = previous if asks is AnswerType.OTHER else question
+            query = self._join(previous, question)
+            readings.append(
+                ResolvedQuestion(
+                    question, query, expected_type(type_question), type_question, question, source="elliptic"
+                )
+            )
+        if previous is not None:
+            query = self._join(previous, question)
+            readings.append(
+                ResolvedQuestion(question, query, asks, question, query, anchors, "previous_question", near)
+            )
+        if quotes:
+            said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
+            query = self._join(said, question)
+            readings.append(ResolvedQuestion(question, query, asks, question, query, anchors, "previous_answer", near))
+        return readings
+
+    def _join(self, before: str, question: str) -> str:
+        room = self.max_question_chars - len(question) - 1
+        return f"{before[-room:]} {question}" if room > 0 else question
+
+    def quoted_sentences(self, quotes: list[str]) -> frozenset[int]:
+        """The sentences of the corpus that the quotes of an earlier answer contain or lie in."""
+        wanted = [squash_whitespace(q) for q in quotes if q.strip()]
+        return frozenset(
+            sid
+            for sid, text in enumerate(self._normalised)
+            if len(text) >= 20 and any(text in q or (len(q) >= 20 and q in text) for q in wanted)
+        )
+
+    def neighbourhood(self, anchors: frozenset[int]) -> dict[int, float]:
+        """Sentence id -> closeness for the sentences within FOLLOW_UP_REACH of an anchor in its document:
+        1 next to it, less further away, ANCHOR_CLOSENESS for an anchor itself (it was read already; the
+        subject of its "he" or "it" is often named a sentence or a paragraph earlier)."""
+        near: dict[int, float] = {}
+        sentences = self.index.sentences
+        for a in anchors:
+            for sid in range(max(0, a - FOLLOW_UP_REACH), min(len(sentences), a + FOLLOW_UP_REACH + 1)):
+                if sentences[sid].doc_id == sentences[a].doc_id:
+                    closeness = ANCHOR_CLOSENESS if sid in anchors else 1.0 - (abs(sid - a) - 1) / FOLLOW_UP_REACH
+                    near[sid] = max(near.get(sid, 0.0), closeness)
+        return near

@@ -1,0 +1,81 @@
+"""Select the quotes of an answer from judged candidates: the best one, if the judge trusts it enough,
+and corroborating quotes that the judge trusts nearly as much."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from rag.answer_types import AnswerType, Value, find_values
+from rag.candidates import ScoredSentence
+from rag.index_store import CorpusIndex
+from rag.text import squash_whitespace
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionPolicy:
+    threshold: float  # abstain when the best candidate's probability is below this
+    corroboration_ratio: float  # a further quote must reach this share of the best probability
+    max_quotes: int
+    min_probability: float = 0.0  # a further quote must be judged at least this likely to answer
+
+
+def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
+    """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question)."""
+    values = find_values(quote, kind, exclude=type_question)
+    return values[0] if values else None
+
+
+def overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
+
+
+def quote_text(index: CorpusIndex, s: ScoredSentence) -> str:
+    return index.documents[s.doc_id].text[s.start : s.end]
+
+
+def select_quotes(
+    index: CorpusIndex,
+    candidates: list[ScoredSentence],
+    policy: SelectionPolicy,
+    asks: AnswerType = AnswerType.OTHER,
+    type_question: str = "",
+) -> list[ScoredSentence]:
+    """The best candidate (`candidates` are sorted best first by probability) if it reaches the threshold,
+    plus corroborating quotes.
+
+    A further quote must score close to the best one; one from a document not yet cited is preferred, and
+    overlapping quotes, or near-duplicates within one document, are skipped. When the best quote already
+    states the value a who/when/where/how-many question asks for, a further quote from the same document
+    adds nothing: only another document's corroboration is added.
+    """
+    if not candidates or candidates[0].score < policy.threshold:
+        return []
+    best = candidates[0]
+    # The threshold is about the best quote (whether the question is answered at all); a further quote is
+    # judged on its own, without the best one's lead over the rest of the pool.
+    floor = max(policy.min_probability, policy.corroboration_ratio * best.score)
+    same_doc_floor = max(floor, (1 + policy.corroboration_ratio) / 2 * best.score)
+    if key_value(asks, type_question, quote_text(index, best)) is not None:
+        same_doc_floor = float("inf")
+    chosen = [best]
+    for cand in candidates[1:]:
+        if len(chosen) >= policy.max_quotes or cand.score < floor:
+            break
+        if cand.doc_id in {c.doc_id for c in chosen} and cand.score < same_doc_floor:
+            continue
+        if any(redundant(index, cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+    return chosen
+
+
+def redundant(index: CorpusIndex, a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Overlapping, or near-identical wording in the same document (in another it is corroboration)."""
+    if overlaps(a, b):
+        return True
+    if a.doc_id != b.doc_id:
+        return False
+    ratio = fuzz.token_set_ratio(squash_whitespace(quote_text(index, a)), squash_whitespace(quote_text(index, b)))
+    return ratio >= 90

@@ -1,0 +1,93 @@
+"""Word vectors for soft term coverage: is each word of the question, or one close to it in meaning,
+stated in a candidate quote? ("contribute" ~ "funding", "cheaper" ~ "cost-effective").
+
+Words are embedded with the same bi-encoder as everything else, on first use, and kept: the vocabulary
+of the quotes a corpus's questions touch is small (the five seeds hold about 1,300 content words).
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+from rag.embedding import Embedder
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z’'-]+")
+_SHARED: weakref.WeakKeyDictionary[Embedder, TermVectors] = weakref.WeakKeyDictionary()
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from rag.text import _stopwords as stopwords
+
+    return frozenset(stopwords())
+
+
+def content_words(text: str) -> list[str]:
+    """The lower-cased words of `text` that carry content (no stop words, at least three letters)."""
+    stop = _stopwords()
+    return [
+        w for w in (m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text)) if len(w) > 2 and w not in stop
+    ]
+
+
+def stems(words: list[str]) -> list[str]:
+    from rag.text import _stemmer
+
+    return _stemmer().stemWords(words)
+
+
+def term_vectors_for(embedder: Embedder, texts: list[str]) -> TermVectors:
+    """The word vectors of `embedder`, shared by every answerer using it, with every content word of
+    `texts` (the corpus's sentences) embedded up front: a question then embeds only its own new words."""
+    found = _SHARED.get(embedder)
+    if found is None:
+        found = _SHARED[embedder] = TermVectors(embedder)
+    found.ids([w for text in texts for w in content_words(text)])
+    return found
+
+
+class TermVectors:
+    """Normalised vectors of single words, embedded once each."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._ids: dict[str, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+
+    def ids(self, words: list[str]) -> list[int]:
+        missing = [w for w in dict.fromkeys(words) if w not in self._ids]
+        if missing:
+            vectors = self.embedder.encode(missing)
+            for w, v in zip(missing, vectors, strict=True):
+                self._ids[w] = len(self._rows)
+                self._rows.append(v)
+            self._matrix = np.vstack(self._rows)
+        return [self._ids[w] for w in words]
+
+    def soft_coverage_of(self, question: str, idf: Callable[[str], float]) -> Callable[[str], float]:
+        """A function of a text: the IDF-weighted mean, over the question's content words, of the cosine of
+        the text's closest word (1 when the word itself is there)."""
+        q_words = list(dict.fromkeys(content_words(question)))
+        if not q_words:
+            return lambda text: 0.0
+        weights = np.asarray([idf(s) for s in stems(q_words)], dtype=np.float64)
+        q_vectors = self._matrix_rows(self.ids(q_words))
+
+        def soft(text: str) -> float:
+            words = content_words(text)
+            if not words:
+                return 0.0
+            ids = self.ids(words)
+            sims = q_vectors @ self._matrix_rows(ids).T
+            return float((sims.max(axis=1) * weights).sum() / weights.sum())
+
+        return soft
+
+    def _matrix_rows(self, ids: list[int]) -> np.ndarray:
+        return self._matrix[ids]
