@@ -32,6 +32,9 @@ sys.path.insert(0, str(REPO))
 from bench_core import QUESTIONS, percentile  # noqa: E402  (eval/ is on sys.path when this script runs)
 
 from rag.embedding import Embedder  # noqa: E402
+from rag.query_embedding import query_embedder  # noqa: E402
+from rag.service import load_components  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 
 RAG = Path(sys.executable).parent / "rag"
 READY_TIMEOUT_S = 120
@@ -120,8 +123,12 @@ def load_test(base: str, route: str, clients: int, total: int) -> dict[str, floa
 
 
 def embedding_floor(repeats: int) -> list[float]:
-    """Milliseconds to embed each question alone, in this process (the model already loaded)."""
-    embedder = Embedder()
+    """Milliseconds to embed each question alone, in this process (the model already loaded), with what
+    the server embeds questions with (`RAG_QUERY_ENCODER`: the ONNX export by default)."""
+    settings = Settings()
+    bulk = Embedder(settings.model_path, settings.embed_batch_size)
+    index = load_components(settings).index
+    embedder = query_embedder(settings, index, bulk)
     embedder.encode(QUESTIONS[:1])
     times = []
     for _ in range(repeats):

@@ -257,6 +257,19 @@ def serve_command(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")  # prints the URL and each request
 
 
+@app.command("mcp")
+def mcp_command(ctx: typer.Context) -> None:
+    """Serve the tools ask, search, get_passage and verify_quote to an MCP client over stdio."""
+    from rag.mcp_server import LoadedBackend, build_mcp_server
+    from rag.service import load_components
+
+    settings: Settings = ctx.obj
+    with _domain_errors():
+        parts = load_components(settings)  # fail now, with `error: ...`, rather than inside the protocol
+    # stdout carries the protocol; logs go to stderr (logging's default stream).
+    build_mcp_server(settings, LoadedBackend(parts)).run("stdio")
+
+
 def main() -> None:
     app()
 
