@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start_loading()
-        async with mcp_server.session_manager.run():  # the MCP transport's task group (/mcp)
+        async with mcp_endpoint.run():  # the MCP transport's task group (/mcp)
             yield
 
     app = FastAPI(
@@ -57,5 +57,5 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     for module in (ask, search, documents, verify, chat, health, ui):
         app.include_router(module.router(settings))
-    mcp_server = mount_mcp(app, state)
+    mcp_endpoint = mount_mcp(app, state)
     return app
