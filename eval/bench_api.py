@@ -86,6 +86,12 @@ def memory_mib(pid: int) -> dict[str, float]:
     return fields
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def request(http: httpx.Client, route: str, question: str) -> None:
     if route == "search":
         response = http.get("/search", params={"q": question, "k": 5})
@@ -167,17 +173,19 @@ def main() -> None:
                 request(http, "search", question)
                 request(http, "ask", question)
         memory = memory_mib(server.pid)
-        runs = {
-            (route, clients): load_test(base, route, clients, args.requests)
-            for route in ("search", "ask")
-            for clients in (1, 8)
-        }
+        runs = {}
+        for route in ("search", "ask"):
+            for clients in (1, 8):
+                cpu = cpu_seconds(server.pid)
+                runs[(route, clients)] = load_test(base, route, clients, args.requests)
+                runs[(route, clients)]["server_cpu_ms"] = (cpu_seconds(server.pid) - cpu) * 1000 / args.requests
     finally:
         stop_server(server)
     floor = embedding_floor(repeats=max(1, args.requests // len(QUESTIONS)))
 
     print(
-        f"{date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"{date.today().isoformat()}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {len(QUESTIONS)} questions, {args.requests} requests per row"
     )
     rows = [
@@ -191,7 +199,13 @@ def main() -> None:
     labels = {"search": "`GET /search` k=5", "ask": "`POST /ask`"}
     for (route, clients), run in runs.items():
         name = f"{labels[route]}, {clients} client{'s' if clients > 1 else ''}"
-        rows.append((name, f"{spread(run['latencies_ms'])}; {run['requests_per_s']:.0f} req/s"))
+        rows.append(
+            (
+                name,
+                f"{spread(run['latencies_ms'])}; {run['requests_per_s']:.0f} req/s; "
+                f"server CPU {run['server_cpu_ms']:.1f} ms/request",
+            )
+        )
     print("| measure | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
