@@ -159,5 +159,5 @@ def install_batching(components: QAComponents, settings: Settings) -> MicroBatch
     faiss.omp_set_num_threads(1)
     retriever = components.retriever
     batcher = MicroBatcher(retriever.embedder.encode, settings.batch_window_ms / 1000, settings.batch_max_texts)
-    retriever.embedder = batcher  # type: ignore[assignment]  # the same encode() contract
+    retriever.embedder = batcher  # the same encode() contract (rag.embedding.TextEncoder)
     return batcher

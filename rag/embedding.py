@@ -7,12 +7,20 @@ import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from rag.text import normalize_text
 
 logger = logging.getLogger(__name__)
+
+
+class TextEncoder(Protocol):
+    """What retrieval and answering embed with: `Embedder`, the ONNX `OnnxEmbedder` or the server's
+    `MicroBatcher`. One L2-normalised float32 row per text; `progress(n)` after each batch."""
+
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 def bundled_model_path() -> Path:

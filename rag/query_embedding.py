@@ -8,11 +8,8 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
-import numpy as np
-
-from rag.embedding import Embedder, bundled_model_path
+from rag.embedding import Embedder, TextEncoder, bundled_model_path
 from rag.index_store import CorpusIndex
 from rag.onnx_embedding import OnnxEmbedder, ThreadSettings, export_onnx, export_problem
 from rag.settings import Settings
@@ -21,12 +18,6 @@ logger = logging.getLogger(__name__)
 
 # A text longer than the model's 256 tokens, so the check covers truncation too.
 _LONG_TEXT_REPEATS = 40
-
-
-class TextEncoder(Protocol):
-    """What retrieval and answering embed with: `Embedder`, `OnnxEmbedder` or the server's batcher."""
-
-    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 def default_onnx_dir() -> Path:

@@ -61,7 +61,7 @@ def load_components(
     embedder = Embedder(settings.model_path, settings.embed_batch_size)
     index = open_index(settings, embedder, progress=progress, force=force_rebuild)
     # Questions are embedded without torch (the checked ONNX export); `embedder` only builds the index.
-    retriever = HybridRetriever(index, query_embedder(settings, index, embedder), settings)  # type: ignore[arg-type]
+    retriever = HybridRetriever(index, query_embedder(settings, index, embedder), settings)
     return QAComponents(settings, embedder, index, retriever, make_answerer(retriever, settings, chat_model))
 
 
