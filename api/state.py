@@ -1,5 +1,5 @@
-"""What the running service holds: its settings, the thread that runs the model and, once loaded, the
-model and index.
+"""What the running service holds: its settings, the threads that run the model (with the query batcher
+on the ONNX path) and, once loaded, the model and index.
 
 `rag serve` loads them in the background, started by the app's lifespan, so `/healthz` answers at once and
 every other route answers 503 until `/readyz` says ready. Tests pass loaded components in.
