@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval bench bench-api clean-index
+.PHONY: install chromium run test lint eval bench bench-api bench-load clean-index
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ bench: install
 
 bench-api: install
 	$(BIN)/python eval/bench_api.py
+
+# Soak test: 32 loopback clients for 60 s, mixed requests with 20% malformed; fails on any 5xx, error or time-out.
+bench-load: install
+	$(BIN)/python eval/bench_load.py --clients 32 --seconds 60
 
 clean-index:
 	find index -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import BodySizeLimit, install_error_handlers
+from api.mcp_mount import mount_mcp
 from api.routes import ask, chat, documents, health, search, ui, verify
 from api.routes.health import service_version
 from api.state import ServiceState
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start_loading()
-        yield
+        async with mcp_endpoint.run():  # the MCP transport's task group (/mcp)
+            yield
 
     app = FastAPI(
         title="NATO-and-space QA",
@@ -55,4 +57,5 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     for module in (ask, search, documents, verify, chat, health, ui):
         app.include_router(module.router(settings))
+    mcp_endpoint = mount_mcp(app, state)
     return app

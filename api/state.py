@@ -1,5 +1,5 @@
-"""What the running service holds: its settings, the thread that runs the model and, once loaded, the
-model and index.
+"""What the running service holds: its settings, the threads that run the model (with the query batcher
+on the ONNX path) and, once loaded, the model and index.
 
 `rag serve` loads them in the background, started by the app's lifespan, so `/healthz` answers at once and
 every other route answers 503 until `/readyz` says ready. Tests pass loaded components in.
@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
+from api.batching import MicroBatcher, install_batching
 from api.errors import NotReady
 from rag.service import QAComponents, load_components
 from rag.settings import Settings
@@ -29,19 +30,28 @@ T = TypeVar("T")
 
 
 class ModelThread:
-    """One thread that runs every call using the model (loading included), one call at a time: the
-    standard library's single-worker ThreadPoolExecutor, with an awaitable `run`.
+    """The threads that run every call using the model (loading included): the standard library's
+    ThreadPoolExecutor, with an awaitable `run`.
 
-    PyTorch gives each thread that runs a model its own team of OpenMP threads; with a team per request
-    thread, the teams fight for the cores and a query embedding takes twice as long (measured: 5.6 ms on
-    one thread, 12 ms once a second thread has used the model). On one thread each call uses every core.
+    With sentence-transformers embedding questions there is one thread: PyTorch gives each thread that runs
+    a model its own team of OpenMP threads, and with a team per request thread the teams fight for the
+    cores (measured: 5.6 ms per query embedding on one thread, 12 ms once a second thread has used it).
+    With the ONNX path, `workers` threads answer at once and their query texts meet in the `batcher`,
+    which embeds them together on its own thread (api/batching.py).
     """
 
-    def __init__(self, name: str = "rag-model") -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+    def __init__(self, name: str = "rag-model", workers: int = 1) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self.batcher: MicroBatcher | None = None
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        return self._executor.submit(fn, *args, **kwargs)
+        return self._executor.submit(self._call, fn, *args, **kwargs)
+
+    def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if self.batcher is None:
+            return fn(*args, **kwargs)
+        with self.batcher.request():  # lets the batcher wait a moment for this request's texts
+            return fn(*args, **kwargs)
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` on the model thread, awaited without blocking the event loop."""
@@ -54,7 +64,7 @@ class ServiceState:
         self.components = components
         self.error: str | None = None
         self.load_seconds: float | None = None
-        self.model_thread = ModelThread()
+        self.model_thread = ModelThread(workers=settings.answer_threads if settings.query_encoder == "onnx" else 1)
         self.loading: Future[None] | None = None
 
     def start_loading(self) -> None:
@@ -67,6 +77,8 @@ class ServiceState:
         started = time.perf_counter()
         try:
             components = load_components(self.settings)
+            if self.settings.query_encoder == "onnx":
+                self.model_thread.batcher = install_batching(components, self.settings)
             components.extractive.answer(_WARM_UP_QUESTION)  # no chat-model call in generative mode
         except Exception as exc:  # reported by /readyz and every route, and logged with its traceback
             logger.exception("loading the index failed")

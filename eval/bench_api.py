@@ -32,6 +32,9 @@ sys.path.insert(0, str(REPO))
 from bench_core import QUESTIONS, percentile  # noqa: E402  (eval/ is on sys.path when this script runs)
 
 from rag.embedding import Embedder  # noqa: E402
+from rag.query_embedding import query_embedder  # noqa: E402
+from rag.service import load_components  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 
 RAG = Path(sys.executable).parent / "rag"
 READY_TIMEOUT_S = 120
@@ -83,6 +86,12 @@ def memory_mib(pid: int) -> dict[str, float]:
     return fields
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def request(http: httpx.Client, route: str, question: str) -> None:
     if route == "search":
         response = http.get("/search", params={"q": question, "k": 5})
@@ -120,8 +129,12 @@ def load_test(base: str, route: str, clients: int, total: int) -> dict[str, floa
 
 
 def embedding_floor(repeats: int) -> list[float]:
-    """Milliseconds to embed each question alone, in this process (the model already loaded)."""
-    embedder = Embedder()
+    """Milliseconds to embed each question alone, in this process (the model already loaded), with what
+    the server embeds questions with (`RAG_QUERY_ENCODER`: the ONNX export by default)."""
+    settings = Settings()
+    bulk = Embedder(settings.model_path, settings.embed_batch_size)
+    index = load_components(settings).index
+    embedder = query_embedder(settings, index, bulk)
     embedder.encode(QUESTIONS[:1])
     times = []
     for _ in range(repeats):
@@ -160,17 +173,19 @@ def main() -> None:
                 request(http, "search", question)
                 request(http, "ask", question)
         memory = memory_mib(server.pid)
-        runs = {
-            (route, clients): load_test(base, route, clients, args.requests)
-            for route in ("search", "ask")
-            for clients in (1, 8)
-        }
+        runs = {}
+        for route in ("search", "ask"):
+            for clients in (1, 8):
+                cpu = cpu_seconds(server.pid)
+                runs[(route, clients)] = load_test(base, route, clients, args.requests)
+                runs[(route, clients)]["server_cpu_ms"] = (cpu_seconds(server.pid) - cpu) * 1000 / args.requests
     finally:
         stop_server(server)
     floor = embedding_floor(repeats=max(1, args.requests // len(QUESTIONS)))
 
     print(
-        f"{date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"{date.today().isoformat()}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {len(QUESTIONS)} questions, {args.requests} requests per row"
     )
     rows = [
@@ -184,7 +199,13 @@ def main() -> None:
     labels = {"search": "`GET /search` k=5", "ask": "`POST /ask`"}
     for (route, clients), run in runs.items():
         name = f"{labels[route]}, {clients} client{'s' if clients > 1 else ''}"
-        rows.append((name, f"{spread(run['latencies_ms'])}; {run['requests_per_s']:.0f} req/s"))
+        rows.append(
+            (
+                name,
+                f"{spread(run['latencies_ms'])}; {run['requests_per_s']:.0f} req/s; "
+                f"server CPU {run['server_cpu_ms']:.1f} ms/request",
+            )
+        )
     print("| measure | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -122,7 +122,10 @@ class ExtractiveAnswerer:
         allowed = {i for p in judged.passages for i in p.chunk.sentence_ids} | set(reading.near)
         candidates = [c for c in judged.candidates if c.sentence_id in allowed]
         policy = SelectionPolicy(
-            self.threshold, self.settings.corroboration_ratio, self.settings.max_quotes, self.settings.min_quote_probability
+            self.threshold,
+            self.settings.corroboration_ratio,
+            self.settings.max_quotes,
+            self.settings.min_quote_probability,
         )
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         confidence = round(judged.confidence, 4)

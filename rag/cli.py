@@ -14,13 +14,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from rag.errors import InvalidQuery, RagError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.index_store import CorpusIndex
 
 app = typer.Typer(
     help="Answer questions about the NATO-and-space documents with cited, verbatim quotes.",
@@ -90,6 +93,7 @@ def index_command(
         if not reasons:
             manifest = read_manifest(settings.index_dir)
             typer.echo(f"Index is up to date ({manifest['counts']['chunks']} chunks, built {manifest['built_at']}).")
+            _export_query_model(settings)
             return
         typer.echo("Building the index: " + "; ".join(reasons), err=True)
         started = time.perf_counter()
@@ -100,6 +104,23 @@ def index_command(
             f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} "
             f"sentences in {time.perf_counter() - started:.1f}s -> {index.path}"
         )
+        _export_query_model(settings, index)
+
+
+def _export_query_model(settings: Settings, index: CorpusIndex | None = None) -> None:
+    """Index time is export time: make sure the checked ONNX export that embeds questions exists."""
+    from rag.corpus import load_corpus
+    from rag.index_store import load_index
+    from rag.query_embedding import ensure_onnx_export, verification_texts
+
+    if settings.query_encoder != "onnx":
+        return
+
+    def texts() -> list[str]:
+        return verification_texts(index or load_index(settings.index_dir, load_corpus(settings.seeds_dir)))
+
+    folder = ensure_onnx_export(settings, texts)
+    typer.echo(f"Query model (ONNX, checked against sentence-transformers): {folder}")
 
 
 SPLIT_CHOICES = ("dev", "test", "both")
@@ -303,6 +324,19 @@ def judge_fit_command(
         f"{point['threshold']:.3f} (cross-validated abstention precision {point['abstention_precision']}, "
         f"recall {point['abstention_recall']}, answer accuracy {point['answer_accuracy']}) -> {out}"
     )
+
+
+@app.command("mcp")
+def mcp_command(ctx: typer.Context) -> None:
+    """Serve the tools ask, search, get_passage and verify_quote to an MCP client over stdio."""
+    from rag.mcp_server import LoadedBackend, build_mcp_server
+    from rag.service import load_components
+
+    settings: Settings = ctx.obj
+    with _domain_errors():
+        parts = load_components(settings)  # fail now, with `error: ...`, rather than inside the protocol
+    # stdout carries the protocol; logs go to stderr (logging's default stream).
+    build_mcp_server(settings, LoadedBackend(parts)).run("stdio")
 
 
 def main() -> None:

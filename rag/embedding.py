@@ -7,12 +7,20 @@ import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from rag.text import normalize_text
 
 logger = logging.getLogger(__name__)
+
+
+class TextEncoder(Protocol):
+    """What retrieval and answering embed with: `Embedder`, the ONNX `OnnxEmbedder` or the server's
+    `MicroBatcher`. One L2-normalised float32 row per text; `progress(n)` after each batch."""
+
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 def bundled_model_path() -> Path:
@@ -27,6 +35,10 @@ def _load_model(path: str):
     # Never reach for a hub: the machines have no internet, and the model is on disk.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # OpenMP's threads spin while waiting for work by default; when another process competes for the two
+    # cores, a query embedding took 590 ms instead of 28 ms with PASSIVE (eval/bench_threads.py, README).
+    # Read once, when torch loads: effective only if torch is not imported yet.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.chunking import Chunk
-from rag.embedding import Embedder
+from rag.embedding import TextEncoder
 from rag.errors import InvalidQuery
 from rag.index_store import CorpusIndex
 from rag.settings import Settings
@@ -57,7 +57,7 @@ def validate_question(question: object, max_chars: int) -> str:
 class HybridRetriever:
     """Ranks the chunks of a loaded index for a query (dense + BM25, fused)."""
 
-    def __init__(self, index: CorpusIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, index: CorpusIndex, embedder: TextEncoder, settings: Settings) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings

@@ -9,6 +9,7 @@ from rag.answering import Answer, ExtractiveAnswerer
 from rag.chat import Turn
 from rag.embedding import Embedder
 from rag.index_store import CorpusIndex, open_index
+from rag.query_embedding import query_embedder
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 
@@ -59,7 +60,8 @@ def load_components(
         chat_model = build_chat_model(settings)
     embedder = Embedder(settings.model_path, settings.embed_batch_size)
     index = open_index(settings, embedder, progress=progress, force=force_rebuild)
-    retriever = HybridRetriever(index, embedder, settings)
+    # Questions are embedded without torch (the checked ONNX export); `embedder` only builds the index.
+    retriever = HybridRetriever(index, query_embedder(settings, index, embedder), settings)
     return QAComponents(settings, embedder, index, retriever, make_answerer(retriever, settings, chat_model))
 
 

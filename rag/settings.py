@@ -106,6 +106,23 @@ class Settings(BaseSettings):
     chat_temperature: float = Field(0.0, ge=0.0, le=2.0)
     chat_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on the chat model after this long.")
 
+    # Serving (issue 14): the query path, micro-batching and threads. Defaults chosen by measurement (README).
+    query_encoder: Literal["onnx", "sentence-transformers"] = Field(
+        "onnx",
+        description="What embeds questions: the project's checked ONNX export of the model (no torch import), "
+        "or sentence-transformers. Documents are always embedded with sentence-transformers.",
+    )
+    onnx_dir: Path | None = Field(
+        None, description="Cache of the ONNX export; default: ~/.cache/nato-space-rag/onnx (or $XDG_CACHE_HOME)."
+    )
+    onnx_threads: int = Field(1, ge=0, le=64, description="ONNX Runtime threads per forward pass (0: one per core).")
+    onnx_spinning: bool = Field(False, description="Let ONNX Runtime's threads spin-wait for work between runs.")
+    answer_threads: int = Field(8, ge=1, le=64, description="Requests the server answers at once (ONNX path).")
+    batch_window_ms: float = Field(
+        1.0, ge=0.0, le=50.0, description="How long a batch of query texts waits for other requests in flight."
+    )
+    batch_max_texts: int = Field(32, ge=1, le=512, description="Query texts embedded in one forward pass at most.")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
