@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "RAG_"
@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     chat_temperature: float = Field(0.0, ge=0.0, le=2.0)
     chat_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on the chat model after this long.")
 
+    api_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated keys that may add, replace and remove documents (Authorization: Bearer "
+        "<key>); unset (default): the service is read-only.",
+    )
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, le=1 << 34, description="Largest file accepted for upload.")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -116,3 +123,8 @@ class Settings(BaseSettings):
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
         }
+
+    def write_keys(self) -> list[str]:
+        """The API keys allowed to write (empty: writes are disabled)."""
+        raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
