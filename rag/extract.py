@@ -175,7 +175,10 @@ def _html(data: bytes) -> ExtractedText:
         html = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         html = data.decode("cp1252", errors="replace")  # old pages without a declared charset
-    text = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True)
+    # favor_precision: rather lose a marginal paragraph than keep navigation or a newsletter prompt.
+    text = trafilatura.extract(
+        html, output_format="txt", include_comments=False, include_tables=True, favor_precision=True
+    )
     if not text or not any(ch.isalnum() for ch in text):
         raise InvalidDocument("the HTML page has no main text that could be extracted")
     metadata = trafilatura.extract_metadata(html)
