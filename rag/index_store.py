@@ -304,7 +304,7 @@ def _manifest(meta: dict, entries: dict[str, DocumentEntry], chunks: list[Chunk]
         },
         "corpus_hash": corpus_hash(documents),
         "generation": generation,
-        "build_id": f"g{generation:06d}",
+        "build_id": f"{meta.get('store_id', 'store')}-g{generation:06d}",
         "built_at": meta.get("updated_at"),
         "model": {
             "name": model.get("name"),

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -272,6 +273,7 @@ class CorpusStore:
                 **current,
                 **(meta or {}),
                 "schema": SCHEMA_VERSION,
+                "store_id": current.get("store_id") or uuid.uuid4().hex[:8],  # names this store in build ids
                 "generation": int(current.get("generation", 0)) + 1,  # type: ignore[call-overload]
                 "corpus_hash": corpus_hash_of(pairs),
                 "updated_at": now_iso(),

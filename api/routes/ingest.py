@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 
 from api.auth import WriteAccess
 from api.errors import error_responses
-from api.schemas import DocumentSummary, request_config
+from api.schemas import DocumentSummary, examples, request_config
 from api.state import ServiceState, State
 from rag.document_writes import DocumentWriter, WriteResult
 from rag.errors import DocumentNotFound, DocumentTooLarge, InvalidDocument, UnsupportedFormat
@@ -50,6 +50,24 @@ class DocumentText(BaseModel):
 
 
 class DocumentWritten(DocumentSummary):
+    model_config = examples(
+        {
+            "doc_id": "walrus-survey_5b1d3f0a8c2e4d6f",
+            "title": "Svalbard walrus survey",
+            "date": None,
+            "publisher": None,
+            "author": None,
+            "length": 243,
+            "chunks": 1,
+            "sha256": "5b1d3f0a8c2e4d6f9a7b3c1d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f",
+            "origin": "upload",
+            "media_type": "application/pdf",
+            "file_name": "walrus-survey.pdf",
+            "status": "created",
+            "corpus_hash": "ba9a1f5efdaed8ea4b9ac9732ea851d1b95b808af23ecc4839d6e262b3e54166",
+        }
+    )
+
     status: str = Field(description="created, replaced or unchanged (the same content was already there).")
     corpus_hash: str = Field(description="The corpus after the write (as /version reports it).")
 
@@ -122,7 +140,18 @@ def router(settings: Settings) -> APIRouter:
 
     @routes.get(
         "/documents/{doc_id}/original",
-        responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(404, 503)},
+        responses={
+            200: {
+                "content": {
+                    "application/octet-stream": {
+                        "schema": {"type": "string", "format": "binary"},
+                        "example": "(the file's bytes)",
+                    }
+                },
+                "description": "The original file, with its own media type",
+            },
+            **error_responses(404, 503),
+        },
         response_class=Response,
     )
     def get_original(doc_id: DocId, state: State) -> Response:
