@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval bench bench-api clean-index
+.PHONY: install chromium run test lint eval bench bench-api bench-ingest clean-index
 
 install: $(STAMP)
 
@@ -47,5 +47,9 @@ bench: install
 bench-api: install
 	$(BIN)/python eval/bench_api.py
 
-clean-index:
+# Seconds per 100 KB to add a document; start-up with a corpus of 1,000 documents (see the script's docstring).
+bench-ingest: install
+	$(BIN)/python eval/bench_ingest.py
+
+clean-index:  # removes uploaded documents too
 	find index -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

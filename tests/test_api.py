@@ -353,7 +353,7 @@ def test_docs_are_served_and_every_route_documents_a_response_and_an_example(cli
     spec = client.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
     operations = [(path, op) for path, item in spec["paths"].items() for op in item.values()]
-    assert len(operations) == 16
+    assert len(operations) == 17
     for path, op in operations:
         success = min(code for code in op["responses"] if code.startswith("2"))
         if success == "204":  # DELETE /documents/{doc_id}: no content

@@ -72,6 +72,16 @@ class DocumentWritten(DocumentSummary):
     corpus_hash: str = Field(description="The corpus after the write (as /version reports it).")
 
 
+class UploadSettings(BaseModel):
+    model_config = examples(
+        {"enabled": True, "max_upload_bytes": 52428800, "formats": [".txt", ".md", ".html", ".pdf", ".docx"]}
+    )
+
+    enabled: bool = Field(description="Whether API keys are configured (RAG_API_KEYS); false: read-only.")
+    max_upload_bytes: int
+    formats: list[str] = Field(description="File suffixes accepted.")
+
+
 @dataclass(frozen=True, slots=True)
 class Upload:
     data: bytes
@@ -137,6 +147,16 @@ def router(settings: Settings) -> APIRouter:
         state.require()
         await run_in_threadpool(writers.get(state).remove, doc_id)
         return Response(status_code=204)
+
+    @routes.get("/uploads", response_model=UploadSettings)
+    def upload_settings() -> UploadSettings:
+        """Whether documents can be added (a key is configured), the size limit and the formats: what the web
+        page needs to offer an upload. Says nothing about the keys."""
+        return UploadSettings(
+            enabled=bool(settings.write_keys()),
+            max_upload_bytes=settings.max_upload_bytes,
+            formats=[".txt", ".md", ".html", ".pdf", ".docx"],
+        )
 
     @routes.get(
         "/documents/{doc_id}/original",
