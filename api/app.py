@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,7 +50,9 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start_loading()
+        store_watch = asyncio.create_task(ingest.watch_store(app))  # writes of `rag add` while serving
         yield
+        store_watch.cancel()
 
     app = FastAPI(
         title="Quoted answers from your documents",

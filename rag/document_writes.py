@@ -103,7 +103,7 @@ class DocumentWriter:
                 write_prepared(store, [prepared], self.settings, self.encoder, progress=progress)  # type: ignore[arg-type]
             status: Status = "replaced" if existing is not None else "created"
             logger.info("%s document %s (%d characters)", status, doc.doc_id, doc.length)
-            return WriteResult(status, doc.doc_id, self._next_view({doc.doc_id}))
+            return WriteResult(status, doc.doc_id, self._next_view())
 
     def remove(self, doc_id: str) -> WriteResult:
         with self._lock:
@@ -117,7 +117,7 @@ class DocumentWriter:
                 seed = stored[doc_id][1] == "seed"
                 store.apply(removals=[doc_id], dismiss=[doc_id] if seed else [])
             logger.info("removed document %s", doc_id)
-            return WriteResult("removed", doc_id, self._next_view({doc_id}))
+            return WriteResult("removed", doc_id, self._next_view())
 
     def _title_changed(self, store: CorpusStore, prepared: PreparedDocument) -> bool:
         if not prepared.title_given:
@@ -125,11 +125,21 @@ class DocumentWriter:
         row = store.document_rows([prepared.document.doc_id])[0]
         return row.title != prepared.document.title
 
-    def _next_view(self, changed: set[str]) -> CorpusIndex | None:
-        """The view after this write, made from the one served (only `changed` documents are read), published."""
+    def refresh(self) -> CorpusIndex | None:
+        """Publish the store's current version if it is not the one served (another process wrote to it)."""
+        with self._lock:
+            current = self.view() if self.view else None
+            if current is not None:
+                with CorpusStore(self.settings.index_dir, create=False) as store:
+                    if store.generation() == current.generation:
+                        return None
+            return self._next_view()
+
+    def _next_view(self) -> CorpusIndex | None:
+        """The view after this write, made from the one served (only changed documents are read), published."""
         if self.publish is None:
             return None
         current = self.view() if self.view else None
-        index = load_index(self.settings.index_dir, previous=current, changed=changed)
+        index = load_index(self.settings.index_dir, previous=current)
         self.publish(index)
         return index

@@ -250,25 +250,23 @@ def _remove_old_layout(index_dir: Path) -> None:
 # --- load --------------------------------------------------------------------------------------------
 
 
-def load_index(index_dir: Path, previous: CorpusIndex | None = None, changed: set[str] | None = None) -> CorpusIndex:
-    """The store's current version as a view. With `previous` (the view of the version before) and the ids
-    of the documents a write `changed`, only those are read again; otherwise everything is."""
+def load_index(index_dir: Path, previous: CorpusIndex | None = None) -> CorpusIndex:
+    """The store's current version as a view. With `previous` (an earlier view of the same store), the
+    documents it holds in the same version are reused and only the others are read."""
     if not store_path(index_dir).is_file():
         raise IndexStoreError(f"no index in {index_dir}; run `rag index`")
     with CorpusStore(index_dir, create=False) as store, store.reading():
         meta = store.meta()
-        incremental = (
-            previous is not None and changed is not None and meta.get("generation") == previous.generation + 1
-        )
-        if incremental:
-            current = store.document_ids()
-            entries = {d: e for d, e in previous.entries.items() if d in current and d not in changed}
-            entries.update(read_entries(store, sorted(set(current) & changed)))
-        else:
-            entries = read_entries(store)
+        versions = store.document_versions()
+        kept = {
+            d: e
+            for d, e in (previous.entries.items() if previous is not None else ())
+            if e.chunk_rows and versions.get(d) == e.chunk_rows[0].chunk_key
+        }
+        entries = {**kept, **read_entries(store, sorted(set(versions) - set(kept)))}
     if not entries:
         raise IndexStoreError(f"the corpus in {index_dir} has no documents; add one with `rag add`")
-    parts = assemble(entries, previous.faiss_index if incremental else None)  # type: ignore[union-attr]
+    parts = assemble(entries, previous.faiss_index if previous is not None else None)  # type: ignore[arg-type]
     return CorpusIndex(
         path=store_path(index_dir),
         manifest=_manifest(meta, entries, parts.chunks, len(parts.sentences)),

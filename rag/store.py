@@ -200,6 +200,15 @@ class CorpusStore:
         """doc_id -> (sha256, origin) of every document."""
         return {d: (s, o) for d, s, o in self.conn.execute("SELECT doc_id, sha256, origin FROM documents")}
 
+    def document_versions(self) -> dict[str, int]:
+        """doc_id -> the first chunk key of its rows: chunk keys are never reused, so this names one write of
+        the document (a replacement or a re-cut gets new keys)."""
+        return dict(self.conn.execute("SELECT doc_id, min(chunk_key) FROM chunks GROUP BY doc_id"))
+
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(json.loads(row[0])) if row else 0
+
     def doc_with_sha(self, sha256: str) -> str | None:
         row = self.conn.execute("SELECT doc_id FROM documents WHERE sha256 = ? ORDER BY doc_id", (sha256,)).fetchone()
         return row[0] if row else None

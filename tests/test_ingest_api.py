@@ -239,3 +239,26 @@ def test_views_are_consistent_while_documents_are_written(client):
         assert len(index.sentences) == len(index.sentence_vectors) == len(index.context_vectors)
         assert all(c.doc_id in index.documents for c in index.chunks)
         assert all(index.documents[s.doc_id].text[s.start : s.end] == s.text for s in index.sentences)
+
+
+def test_a_write_of_another_process_is_served_within_seconds(client, components):
+    """`rag add` next to a running service: the service swaps in the new version by itself."""
+    import time
+
+    from rag.document_writes import DocumentWriter
+    from rag.extract import ExtractedText
+    from rag.ingest import prepare_upload
+
+    settings = client.app.state.service.settings
+    text = "Puffin count\n\nThe puffin count of 2020 on Skomer found 38,000 puffins, the most since 1946.\n"
+    prepared = prepare_upload(
+        ExtractedText(text, "text/plain"), settings, doc_id="puffins", title=None, file_name=None, original=b""
+    )
+    DocumentWriter(settings, components.embedder).add(prepared, explicit_id=True)  # publishes nothing itself
+    deadline = time.monotonic() + 30
+    while "puffins" not in corpus(client)[1] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "puffins" in corpus(client)[1]
+    answer = client.post("/ask", json={"question": "How many puffins were counted on Skomer?"}).json()
+    assert answer["citations"][0]["doc_id"] == "puffins"
+    assert client.delete("/documents/puffins", headers=AUTH).status_code == 204

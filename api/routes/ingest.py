@@ -7,13 +7,15 @@ the corpus: a request sees the corpus before or after a write, never a half.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import numpy as np
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -32,7 +34,11 @@ from rag.service import with_index
 from rag.settings import Settings
 from rag.store import CorpusStore
 
+logger = logging.getLogger(__name__)
+
 UPLOAD_ERRORS = (400, 401, 403, 409, 413, 415, 422, 503)
+# How often a running service looks for writes of other processes (one small SQLite read).
+STORE_POLL_SECONDS = 2.0
 
 
 class DocumentText(BaseModel):
@@ -117,9 +123,34 @@ _WRITTEN = {
 DocId = Annotated[str, Path(description="The document's id.", examples=["quokka-survey_5b1d3f0a8c2e4d6f"])]
 
 
+def writers_of(app: FastAPI) -> _Writers:
+    """The app's writers, kept on `app.state` (made on first use, on the event loop)."""
+    writers = getattr(app.state, "document_writers", None)
+    if writers is None:
+        writers = app.state.document_writers = _Writers(app.state.service.settings)
+    return writers
+
+
+async def watch_store(app: FastAPI, interval_s: float = STORE_POLL_SECONDS) -> None:
+    """Every `interval_s`, swap in the store's current version when another process (`rag add`, a second
+    server) wrote to it. Runs for the app's lifetime; a failure is logged and tried again."""
+    writers = writers_of(app)
+    while True:
+        await asyncio.sleep(interval_s)
+        state: ServiceState = app.state.service
+        if state.components is None:
+            continue
+        try:
+            index = await run_in_threadpool(writers.get(state).refresh)
+        except Exception:  # the service keeps serving the version it has
+            logger.exception("could not load the corpus another process wrote")
+            continue
+        if index is not None:
+            logger.info("serving generation %d written by another process", index.generation)
+
+
 def router(settings: Settings) -> APIRouter:
     routes = APIRouter(tags=["documents"])
-    writers = _Writers(settings)
 
     @routes.post(
         "/documents", status_code=201, response_model=DocumentWritten, responses=_WRITTEN, openapi_extra=_REQUEST_BODY
@@ -128,7 +159,7 @@ def router(settings: Settings) -> APIRouter:
         """Add a document: a file (`multipart/form-data`, field `file`, optional `title` and `doc_id`) of type
         .txt, .md, .html, .pdf or .docx, or JSON `{"text", "title"?, "doc_id"?}`. 201 with its metadata; the
         same content again is 200 with the same `doc_id`; an id taken by other content is 409 (use PUT)."""
-        return await _write(request, state, writers, doc_id=None, replace=False)
+        return await _write(request, state, writers_of(request.app), doc_id=None, replace=False)
 
     @routes.put(
         "/documents/{doc_id}", status_code=201, response_model=DocumentWritten, responses=_WRITTEN,
@@ -137,15 +168,15 @@ def router(settings: Settings) -> APIRouter:
     async def replace_document(doc_id: DocId, request: Request, state: State, _: WriteAccess) -> JSONResponse:
         """Replace the document `doc_id` (or add it: 201), with a body as for POST /documents. Citations into
         the previous version no longer resolve; `/version`'s `corpus_hash` changes."""
-        return await _write(request, state, writers, doc_id=doc_id, replace=True)
+        return await _write(request, state, writers_of(request.app), doc_id=doc_id, replace=True)
 
     @routes.delete(
         "/documents/{doc_id}", status_code=204, responses=error_responses(401, 403, 404, 409, 503)
     )  # fmt: skip
-    async def remove_document(doc_id: DocId, state: State, _: WriteAccess) -> Response:
+    async def remove_document(doc_id: DocId, request: Request, state: State, _: WriteAccess) -> Response:
         """Remove a document and everything indexed from it (a seed stays removed). 204; 404 when unknown."""
         state.require()
-        await run_in_threadpool(writers.get(state).remove, doc_id)
+        await run_in_threadpool(writers_of(request.app).get(state).remove, doc_id)
         return Response(status_code=204)
 
     @routes.get("/uploads", response_model=UploadSettings)
