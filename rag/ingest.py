@@ -23,7 +23,7 @@ from rag.chunking import Chunk, Sentence, chunk_sentences, sentence_contexts, sp
 from rag.cleaning import content_blocks, find_debris
 from rag.corpus import Document, describe_document
 from rag.embedding import Embedder, bundled_model_path
-from rag.errors import InvalidDocument
+from rag.errors import DocumentTooLarge, InvalidDocument
 from rag.extract import ExtractedText, PageSpan
 from rag.settings import Settings
 from rag.store import ChunkRow, CorpusStore, DocumentRow, DocumentWrite, SentenceRow, now_iso
@@ -125,6 +125,11 @@ def prepare_upload(
     original: bytes,
 ) -> PreparedDocument:
     """An uploaded (or posted) text, with its id checked or derived from its name and content."""
+    if len(extracted.text) > settings.max_document_chars:
+        raise DocumentTooLarge(
+            f"the document's text is {len(extracted.text)} characters long; the limit is "
+            f"{settings.max_document_chars} (RAG_MAX_DOCUMENT_CHARS)"
+        )
     sha = text_sha256(extracted.text)
     doc_id = check_doc_id(doc_id) if doc_id is not None else derive_doc_id(file_name or title, sha)
     name = Path(file_name).name if file_name else f"{doc_id}.txt"

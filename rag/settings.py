@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         "<key>); unset (default): the service is read-only.",
     )
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, le=1 << 34, description="Largest file accepted for upload.")
+    max_document_chars: int = Field(
+        2_000_000,
+        ge=1,
+        description="Longest text a document may have once extracted: its embedding takes minutes per MB.",
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

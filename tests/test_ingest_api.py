@@ -43,7 +43,13 @@ def copy_store(components, index: Path) -> None:
 def client(components, tmp_path_factory):
     index = tmp_path_factory.mktemp("ingest") / "index"
     copy_store(components, index)
-    settings = Settings(seeds_dir=SEEDS, index_dir=index, api_keys=f"other-key,{KEY}", max_upload_bytes=MAX_UPLOAD)
+    settings = Settings(
+        seeds_dir=SEEDS,
+        index_dir=index,
+        api_keys=f"other-key,{KEY}",
+        max_upload_bytes=MAX_UPLOAD,
+        max_document_chars=50_000,
+    )
     with TestClient(create_app(components=load_components(settings))) as test_client:
         yield test_client
 
@@ -180,6 +186,7 @@ def test_put_replaces_and_conflicting_post_is_refused(client):
         ({"file": ("locked.pdf", make_encrypted_pdf())}, None, 422, "encrypted"),
         ({"file": ("scan.pdf", make_image_only_pdf())}, None, 422, "no extractable text"),
         ({"file": ("big.txt", b"word " * (MAX_UPLOAD // 5 + 1))}, None, 413, "upload limit"),
+        (None, {"text": "Long words. " * 5000}, 413, "RAG_MAX_DOCUMENT_CHARS"),
         ({"file": ("tool.exe", b"MZ\x90\x00")}, None, 415, "cannot read files of type '.exe'"),
         ({"upload": ("a.txt", b"text")}, None, 422, "field 'file'"),
         (None, {"text": "A fine text about quokkas.", "doc_id": "../etc/passwd"}, 422, "not a safe identifier"),
