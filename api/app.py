@@ -12,6 +12,7 @@ from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import ask, chat, documents, health, ingest, search, ui, verify
 from api.routes.health import service_version
 from api.state import ServiceState
+from api.writers import watch_store
 from rag.service import QAComponents
 from rag.settings import Settings
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, components: QAComponents | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start_loading()
-        store_watch = asyncio.create_task(ingest.watch_store(app))  # writes of `rag add` while serving
+        store_watch = asyncio.create_task(watch_store(app))  # writes of `rag add` while serving
         yield
         store_watch.cancel()
 

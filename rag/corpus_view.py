@@ -17,6 +17,7 @@ import numpy as np
 from rag.chunking import Chunk, Sentence
 from rag.cleaning import Debris, Span, clean_slice
 from rag.corpus import Document
+from rag.errors import IndexDamaged
 from rag.extract import PageSpan
 from rag.store import ChunkRow, CorpusStore, DocumentRow
 
@@ -65,8 +66,6 @@ def read_entries(store: CorpusStore, doc_ids: list[str] | None = None) -> dict[s
         vectors = store.vectors(keys)
         missing = [k for k in keys if k not in vectors]
         if missing:
-            from rag.errors import IndexDamaged
-
             raise IndexDamaged(f"{len(missing)} vectors of {row.doc_id} are missing from {store.path}")
         text = doc.text
         sentences = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -28,6 +29,7 @@ from rag.corpus import Document, corpus_hash, load_corpus
 from rag.corpus_view import DocumentEntry, assemble, read_entries
 from rag.embedding import Embedder
 from rag.errors import IndexStoreError
+from rag.extract import PageSpan
 from rag.ingest import (
     PreparedDocument,
     embed_texts,
@@ -118,8 +120,11 @@ class SyncReport:
     embedded: int = 0
 
 
-def plan_sync(store: CorpusStore, settings: Settings, embedder: Embedder, force: bool) -> tuple[list, list, list]:
-    """(documents to prepare, ids to remove, reasons) bringing the store in step with seeds and settings."""
+def plan_sync(
+    store: CorpusStore, settings: Settings, embedder: Embedder, force: bool
+) -> tuple[list[Document | str], list[str], list[str]]:
+    """(seed documents or stored ids to cut again, ids to remove, reasons): what brings the store in step with
+    the seeds folder and the settings."""
     seeds = load_corpus(settings.seeds_dir)
     stored = store.document_ids()
     dismissed = store.dismissed_seeds()
@@ -156,8 +161,6 @@ def plan_sync(store: CorpusStore, settings: Settings, embedder: Embedder, force:
 def _prepare_stored(store: CorpusStore, doc_id: str, settings: Settings) -> PreparedDocument:
     row = store.document_rows([doc_id])[0]
     original, _, _ = store.original(doc_id) or (b"", "", "")
-    from rag.extract import PageSpan
-
     document = make_document(doc_id, row.text, row.file_name, row.title if row.title_given else None)
     return prepare_document(
         document,
@@ -175,8 +178,8 @@ def write_prepared(
     prepared: list[PreparedDocument],
     settings: Settings,
     embedder: Embedder,
-    removals: list[str] = (),  # type: ignore[assignment]
-    dismiss: list[str] = (),  # type: ignore[assignment]
+    removals: Sequence[str] = (),
+    dismiss: Sequence[str] = (),
     progress: bool = False,
 ) -> tuple[dict, int]:
     """Embed what is not cached, then write everything in one transaction. Returns (meta, texts embedded)."""

@@ -7,15 +7,11 @@ the corpus: a request sees the corpus before or after a write, never a half.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import numpy as np
-from fastapi import APIRouter, FastAPI, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,19 +22,15 @@ from api.auth import WriteAccess
 from api.errors import error_responses
 from api.schemas import DocumentSummary, examples, request_config
 from api.state import ServiceState, State
-from rag.document_writes import DocumentWriter, WriteResult
+from api.writers import Writers, writers_of
+from rag.document_writes import WriteResult
 from rag.errors import DocumentNotFound, DocumentTooLarge, InvalidDocument, UnsupportedFormat
 from rag.extract import SUPPORTED_SUFFIXES, extract_text
 from rag.ingest import PreparedDocument, prepare_upload
-from rag.service import with_index
 from rag.settings import Settings
 from rag.store import CorpusStore
 
-logger = logging.getLogger(__name__)
-
 UPLOAD_ERRORS = (400, 401, 403, 409, 413, 415, 422, 503)
-# How often a running service looks for writes of other processes (one small SQLite read).
-STORE_POLL_SECONDS = 2.0
 
 
 class DocumentText(BaseModel):
@@ -123,32 +115,6 @@ _WRITTEN = {
 DocId = Annotated[str, Path(description="The document's id.", examples=["quokka-survey_5b1d3f0a8c2e4d6f"])]
 
 
-def writers_of(app: FastAPI) -> _Writers:
-    """The app's writers, kept on `app.state` (made on first use, on the event loop)."""
-    writers = getattr(app.state, "document_writers", None)
-    if writers is None:
-        writers = app.state.document_writers = _Writers(app.state.service.settings)
-    return writers
-
-
-async def watch_store(app: FastAPI, interval_s: float = STORE_POLL_SECONDS) -> None:
-    """Every `interval_s`, swap in the store's current version when another process (`rag add`, a second
-    server) wrote to it. Runs for the app's lifetime; a failure is logged and tried again."""
-    writers = writers_of(app)
-    while True:
-        await asyncio.sleep(interval_s)
-        state: ServiceState = app.state.service
-        if state.components is None:
-            continue
-        try:
-            index = await run_in_threadpool(writers.get(state).refresh)
-        except Exception:  # the service keeps serving the version it has
-            logger.exception("could not load the corpus another process wrote")
-            continue
-        if index is not None:
-            logger.info("serving generation %d written by another process", index.generation)
-
-
 def router(settings: Settings) -> APIRouter:
     routes = APIRouter(tags=["documents"])
 
@@ -219,41 +185,8 @@ def router(settings: Settings) -> APIRouter:
     return routes
 
 
-class _Writers:
-    """The app's one DocumentWriter, made once the model is loaded: it embeds on the model thread, batch by
-    batch, and publishes each new view to the service state."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._writer: DocumentWriter | None = None
-        self._lock = threading.Lock()
-
-    def get(self, state: ServiceState) -> DocumentWriter:
-        with self._lock:
-            if self._writer is None:
-                parts = state.require()
-                embedder, batch = parts.embedder, parts.settings.embed_batch_size
-
-                def encode(texts: list[str]) -> np.ndarray:
-                    rows = [
-                        state.model_thread.submit(embedder.encode, texts[i : i + batch]).result()
-                        for i in range(0, len(texts), batch)
-                    ]
-                    return np.vstack(rows)
-
-                def publish(index: Any) -> None:
-                    fresh = with_index(state.require(), index)
-                    _ = fresh.extractive.stats  # term statistics now, not on the next question
-                    state.components = fresh
-
-                self._writer = DocumentWriter(
-                    self.settings, embedder, encode=encode, view=lambda: state.require().index, publish=publish
-                )
-            return self._writer
-
-
 async def _write(
-    request: Request, state: ServiceState, writers: _Writers, doc_id: str | None, replace: bool
+    request: Request, state: ServiceState, writers: Writers, doc_id: str | None, replace: bool
 ) -> JSONResponse:
     state.require()
     upload = await _read_upload(request, state.settings)
