@@ -59,7 +59,8 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_vector ON chunks (vector_key);
 CREATE INDEX IF NOT EXISTS sentences_vector ON sentences (vector_key);
 CREATE INDEX IF NOT EXISTS sentences_context ON sentences (context_key);
-CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID;
+-- A rowid table: vectors are 1.5 KB, and WITHOUT ROWID tables store rows that large on overflow pages (2x the file).
+CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS dismissed_seeds (doc_id TEXT PRIMARY KEY);
 """
 
