@@ -1,8 +1,9 @@
 """Add, replace and remove documents: embed only the document written, commit durably, then (for a
 running service) make the next consistent view of the corpus from the previous one.
 
-Writes in one process are serialised by a lock; writes of two processes by SQLite's own write lock
-(conflicts are checked again inside the transaction's process lock, before anything is written).
+Writes in one process are serialised by a lock, and the transactions of two processes by SQLite's write
+lock. The id and content checks run before the transaction: two processes adding the same new id at the
+same moment end with the later one's content rather than a conflict.
 """
 
 from __future__ import annotations
