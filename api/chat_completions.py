@@ -24,7 +24,7 @@ from rag.chat import Turn
 from rag.errors import InvalidQuery
 from rag.settings import Settings
 
-MODEL_ID = "nato-space-rag"
+MODEL_ID = "documents-qa"  # answers from the documents of this service (the NATO-and-space seeds by default)
 # The same limit as a chat turn of the core (`rag.chat.Turn`), so a message that fits here fits there.
 MAX_MESSAGE_CHARS = next(m.max_length for m in Turn.model_fields["content"].metadata if hasattr(m, "max_length"))
 _MAX_PARTS = 64
@@ -180,7 +180,7 @@ class ModelCard(BaseModel):
 
 class ModelList(BaseModel):
     model_config = examples(
-        {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "nato-space-rag"}]}
+        {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "documents-qa"}]}
     )
 
     object: Literal["list"] = "list"

@@ -19,7 +19,15 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.errors import DocumentNotFound, InvalidQuery, RagError
+from rag.errors import (
+    DocumentConflict,
+    DocumentNotFound,
+    DocumentTooLarge,
+    InvalidDocument,
+    InvalidQuery,
+    RagError,
+    UnsupportedFormat,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +39,14 @@ class NotReady(Exception):
     """The index and model are still loading (or failed to load): nothing but health can be served."""
 
 
+class Unauthorized(Exception):
+    """A write route called without an API key (401)."""
+
+
+class Forbidden(Exception):
+    """A write route called with a wrong key, or while writes are disabled (403)."""
+
+
 class ErrorDetail(BaseModel):
     field: str = Field(description="Where the problem is: body.question, query.k, body.history.0.role ...")
     message: str
@@ -39,8 +55,9 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     type: str = Field(
-        description="malformed_json, invalid_request, not_found, method_not_allowed, payload_too_large, "
-        "not_ready, unavailable or internal_error"
+        description="malformed_json, invalid_request, invalid_document, unauthorized, forbidden, not_found, "
+        "method_not_allowed, conflict, payload_too_large, unsupported_media_type, not_ready, unavailable or "
+        "internal_error"
     )
     message: str = Field(description="What is wrong, naming the field or value.")
     details: list[ErrorDetail] = Field(default_factory=list, description="One entry per invalid field.")
@@ -52,7 +69,11 @@ class ErrorResponse(BaseModel):
 
 _EXAMPLES: dict[int, tuple[str, str]] = {
     400: ("malformed_json", "the request body is not valid JSON: Expecting value (at character 14)"),
+    401: ("unauthorized", "this route needs an API key: send Authorization: Bearer <key>"),
+    403: ("forbidden", "the API key is not valid"),
     404: ("not_found", "no document with id '../../etc/passwd'"),
+    409: ("conflict", "document 'report' already exists with other content; replace it with PUT /documents/report"),
+    415: ("unsupported_media_type", "cannot read files of type '.exe'; supported: .docx, .htm, .html, .md, ..."),
     413: ("payload_too_large", "the request body is 9437184 bytes; the limit is 8388608 bytes"),
     422: ("invalid_request", "body.question: String should have at most 1000 characters"),
     503: ("not_ready", "the index is still loading; retry shortly"),
@@ -88,18 +109,21 @@ class BodySizeLimit:
     A body with a Content-Length is judged by it; one without is read up to the limit and replayed to the
     app. (FastAPI's own `max_body_size` answers in plain text.)"""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes  # POST and PUT of /documents (file uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("method") in ("POST", "PUT") and scope.get("path", "").startswith("/documents")
+        limit = self.upload_bytes if upload else self.max_bytes
         length = Headers(scope=scope).get("content-length")
         if length is not None:
-            if length.isdigit() and int(length) > self.max_bytes:
-                await self._refuse(f"the request body is {length} bytes", scope, receive, send)
+            if length.isdigit() and int(length) > limit:
+                await self._refuse(f"the request body is {length} bytes", limit, scope, receive, send)
             else:
                 await self.app(scope, receive, send)
             return
@@ -109,8 +133,8 @@ class BodySizeLimit:
             message = await receive()
             messages.append(message)
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse("the request body is longer", scope, receive, send)
+            if size > limit:
+                await self._refuse("the request body is longer", limit, scope, receive, send)
                 return
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
@@ -120,8 +144,8 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, what: str, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"{what}; the limit is {self.max_bytes} bytes"
+    async def _refuse(self, what: str, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"{what}; the limit is {limit} bytes"
         await error_response(413, "payload_too_large", message)(scope, receive, send)
 
 
@@ -130,6 +154,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidQuery, _invalid_query)
     app.add_exception_handler(DocumentNotFound, _document_not_found)
     app.add_exception_handler(NotReady, _not_ready)
+    app.add_exception_handler(Unauthorized, _unauthorized)
+    app.add_exception_handler(Forbidden, _forbidden)
+    for error, (status, kind) in _DOCUMENT_ERRORS.items():
+        app.add_exception_handler(error, _document_error(status, kind))
     app.add_exception_handler(RagError, _rag_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
@@ -164,6 +192,29 @@ async def _invalid_query(request: Request, exc: InvalidQuery) -> JSONResponse:
 
 async def _document_not_found(request: Request, exc: DocumentNotFound) -> JSONResponse:
     return error_response(404, "not_found", str(exc))
+
+
+_DOCUMENT_ERRORS: dict[type[RagError], tuple[int, str]] = {
+    InvalidDocument: (422, "invalid_document"),
+    UnsupportedFormat: (415, "unsupported_media_type"),
+    DocumentTooLarge: (413, "payload_too_large"),
+    DocumentConflict: (409, "conflict"),
+}
+
+
+def _document_error(status: int, kind: str):
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, kind, str(exc))
+
+    return handle
+
+
+async def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+    return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+    return error_response(403, "forbidden", str(exc))
 
 
 async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:

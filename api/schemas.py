@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from rag.chat import Turn
 from rag.corpus import Document
+from rag.corpus_view import DocumentEntry
 from rag.errors import InvalidQuery
 from rag.retrieval import validate_question
 from rag.search_hits import SearchHit
@@ -185,11 +186,17 @@ class DocumentSummary(BaseModel):
     author: str | None
     length: int = Field(description="Length of the original text in characters (Python string length).")
     chunks: int = Field(description="Passages the document is indexed as.")
-    sha256: str = Field(description="SHA-256 of the original file's UTF-8 text.")
+    sha256: str = Field(description="SHA-256 of the document's canonical UTF-8 text (what citations index).")
+    origin: Literal["seed", "upload"] = Field("seed", description="seed: the example corpus; upload: added by a user.")
+    media_type: str = Field("text/plain", description="Type of the original file the text was extracted from.")
+    file_name: str | None = Field(None, description="Name of the original file.")
 
     @classmethod
-    def of(cls, doc: Document, chunks: int) -> DocumentSummary:
+    def of(cls, doc: Document, chunks: int, entry: DocumentEntry | None = None) -> DocumentSummary:
+        origin = {"origin": entry.row.origin, "media_type": entry.row.media_type} if entry else {}
         return cls(
+            **origin,
+            file_name=doc.path.name,
             doc_id=doc.doc_id,
             title=doc.title,
             date=doc.date,
@@ -207,12 +214,24 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class PageInfo(BaseModel):
+    page: int = Field(description="Page number, from 1.")
+    start: int
+    end: int
+
+
 class DocumentDetail(DocumentSummary):
     model_config = examples(
         {**DocumentSummary.model_config["json_schema_extra"]["examples"][0], "text": "NATO’s approach to space\n…"}
     )
 
-    text: str = Field(description="The original text; every citation offset indexes this string.")
+    text: str = Field(
+        description="The canonical text (a seed's file as read, or the text extracted from an upload); every "
+        "citation offset indexes this string."
+    )
+    pages: list[PageInfo] = Field(
+        default_factory=list, description="For a PDF: where each page's text lies in `text` (a citation's page)."
+    )
 
 
 class HealthStatus(BaseModel):

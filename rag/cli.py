@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from rag.errors import InvalidQuery, RagError
+from rag.errors import InvalidDocument, InvalidQuery, RagError
 from rag.settings import Settings
 
 if TYPE_CHECKING:
     from rag.index_store import CorpusIndex
 
 app = typer.Typer(
-    help="Answer questions about the NATO-and-space documents with cited, verbatim quotes.",
+    help="Answer questions about your documents with cited, verbatim quotes (the NATO-and-space seeds are the "
+    "example corpus).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -43,7 +44,7 @@ def _domain_errors() -> Iterator[None]:
     """Turn the library's errors into `error: ...` on stderr and an exit code (2: bad input, 1: other)."""
     try:
         yield
-    except InvalidQuery as exc:
+    except (InvalidQuery, InvalidDocument) as exc:
         _fail(str(exc), code=2)
     except RagError as exc:
         _fail(str(exc), code=1)
@@ -75,41 +76,33 @@ def _options(
 @app.command("index")
 def index_command(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Cut every document again (cached vectors reused).")] = False,
 ) -> None:
-    """Build the index, or rebuild it when the seeds or settings changed."""
-    from rag.corpus import load_corpus
+    """Bring the index up to date with the seeds folder and the settings (uploaded documents are kept)."""
     from rag.embedding import Embedder
-    from rag.index_store import build_index, expected_description, read_manifest, stale_reasons
+    from rag.index_store import load_index, sync_index
 
     settings: Settings = ctx.obj
     with _domain_errors():
-        docs = load_corpus(settings.seeds_dir)
-        reasons = (
-            ["--force"]
-            if force
-            else stale_reasons(read_manifest(settings.index_dir), expected_description(settings, docs))
-        )
-        if not reasons:
-            manifest = read_manifest(settings.index_dir)
-            typer.echo(f"Index is up to date ({manifest['counts']['chunks']} chunks, built {manifest['built_at']}).")
-            _export_query_model(settings)
-            return
-        typer.echo("Building the index: " + "; ".join(reasons), err=True)
         started = time.perf_counter()
         embedder = Embedder(settings.model_path, settings.embed_batch_size)
-        index = build_index(settings, embedder, docs, progress=True, only_if_stale=not force)
+        report = sync_index(settings, embedder, progress=sys.stderr.isatty(), force=force)
+        index = load_index(settings.index_dir)
         counts = index.manifest["counts"]
+        if not report.written and not report.removed:
+            typer.echo(f"Index is up to date ({counts['chunks']} chunks, updated {index.manifest['built_at']}).")
+            _export_query_model(settings, index)
+            return
+        typer.echo("Updated the index: " + "; ".join(report.reasons), err=True)
         typer.echo(
             f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} "
-            f"sentences in {time.perf_counter() - started:.1f}s -> {index.path}"
+            f"sentences in {time.perf_counter() - started:.1f}s ({report.embedded} texts embedded) -> {index.path}"
         )
         _export_query_model(settings, index)
 
 
 def _export_query_model(settings: Settings, index: CorpusIndex | None = None) -> None:
     """Index time is export time: make sure the checked ONNX export that embeds questions exists."""
-    from rag.corpus import load_corpus
     from rag.index_store import load_index
     from rag.query_embedding import ensure_onnx_export, verification_texts
 
@@ -117,7 +110,7 @@ def _export_query_model(settings: Settings, index: CorpusIndex | None = None) ->
         return
 
     def texts() -> list[str]:
-        return verification_texts(index or load_index(settings.index_dir, load_corpus(settings.seeds_dir)))
+        return verification_texts(index or load_index(settings.index_dir))
 
     folder = ensure_onnx_export(settings, texts)
     typer.echo(f"Query model (ONNX, checked against sentence-transformers): {folder}")
@@ -337,6 +330,11 @@ def mcp_command(ctx: typer.Context) -> None:
         parts = load_components(settings)  # fail now, with `error: ...`, rather than inside the protocol
     # stdout carries the protocol; logs go to stderr (logging's default stream).
     build_mcp_server(settings, LoadedBackend(parts)).run("stdio")
+
+
+from rag.cli_documents import register as _register_document_commands  # noqa: E402
+
+_register_document_commands(app, _domain_errors)
 
 
 def main() -> None:

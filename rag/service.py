@@ -73,3 +73,10 @@ def make_answerer(retriever: HybridRetriever, settings: Settings, chat_model: Ba
     from rag.generative import GenerativeAnswerer
 
     return GenerativeAnswerer(extractive, chat_model)
+
+
+def with_index(parts: QAComponents, index: CorpusIndex) -> QAComponents:
+    """The same stages over another version of the corpus (after a write), ready to swap in."""
+    retriever = HybridRetriever(index, parts.embedder, parts.settings)
+    answerer = make_answerer(retriever, parts.settings, getattr(parts.answerer, "chat_model", None))
+    return QAComponents(parts.settings, parts.embedder, index, retriever, answerer)

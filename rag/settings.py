@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "RAG_"
@@ -122,6 +122,17 @@ class Settings(BaseSettings):
         1.0, ge=0.0, le=50.0, description="How long a batch of query texts waits for other requests in flight."
     )
     batch_max_texts: int = Field(32, ge=1, le=512, description="Query texts embedded in one forward pass at most.")
+    api_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated keys that may add, replace and remove documents (Authorization: Bearer "
+        "<key>); unset (default): the service is read-only.",
+    )
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, le=1 << 34, description="Largest file accepted for upload.")
+    max_document_chars: int = Field(
+        2_000_000,
+        ge=1,
+        description="Longest text a document may have once extracted: its embedding takes minutes per MB.",
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
@@ -149,3 +160,8 @@ class Settings(BaseSettings):
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
         }
+
+    def write_keys(self) -> list[str]:
+        """The API keys allowed to write (empty: writes are disabled)."""
+        raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]

@@ -28,13 +28,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def rag_serve(settings: Settings, log_path: Path) -> Iterator[str]:
-    """`rag serve` on the seeds and index of `settings`, with no `RAG_*` variable of the environment; yields
-    its base URL once `/readyz` answers 200. While it loads, `/readyz` must answer 503 `not_ready` and
+def rag_serve(settings: Settings, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`rag serve` on the seeds and index of `settings`, with no `RAG_*` variable of the environment but those of
+    `env`; yields its base URL once `/readyz` answers 200. While it loads, `/readyz` must answer 503 `not_ready` and
     `/healthz` 200. On exit it is stopped with SIGINT and must exit 0; its output is in `log_path`."""
     port = free_port()
     command = [RAG, "--seeds-dir", str(settings.seeds_dir), "--index-dir", str(settings.index_dir)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RAG_")}, **(env or {})}
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [*command, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env

@@ -398,3 +398,51 @@ def test_the_event_stream_is_parsed_whatever_the_chunks(visit):
             chunks,
         )
         assert parsed == [list(event) for event in events], size
+
+
+def test_the_upload_control_shows_only_with_keys_and_sends_the_file_with_the_key(visit, browser, server, tmp_path):
+    expect(visit.page.locator("#upload-tool")).to_be_hidden()  # this server has no RAG_API_KEYS
+    context = browser.new_context()
+    sent: list[dict] = []
+
+    def uploads(route: Route) -> None:
+        body = {"enabled": True, "max_upload_bytes": 1000, "formats": [".txt", ".pdf"]}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    def documents(route: Route) -> None:
+        request = route.request
+        if request.method != "POST":
+            route.fallback()
+            return
+        sent.append({"auth": request.headers.get("authorization"), "body": request.post_data_buffer})
+        written = {"doc_id": "walrus_0123456789abcdef", "title": "Walrus notes", "chunks": 1, "status": "created"}
+        route.fulfill(status=201, content_type="application/json", body=json.dumps(written))
+
+    context.route("**/uploads", uploads)
+    context.route("**/documents", documents)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/")
+    expect(page.locator("#upload-tool")).to_be_visible()
+    expect(page.locator("#upload-formats")).to_have_text(".txt, .pdf")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 2000)
+    page.locator("#upload-key").fill("my-key")
+    page.locator("#upload-file").set_input_files(str(big))
+    page.locator("#upload-send").click()
+    expect(page.locator("#upload-status")).to_contain_text("over the limit")
+    notes = tmp_path / "walrus.txt"
+    notes.write_text("The walrus survey of 2021 counted 412 animals.")
+    page.locator("#upload-file").set_input_files(str(notes))
+    page.locator("#upload-send").click()
+    expect(page.locator("#upload-status")).to_contain_text("“Walrus notes” (walrus_0123456789abcdef) added")
+    assert sent[0]["auth"] == "Bearer my-key"
+    # (Chromium leaves the file's bytes out of an intercepted request's body; the API tests send real files.)
+    assert b'name="file"; filename="walrus.txt"' in sent[0]["body"]
+    assert page.evaluate("sessionStorage.getItem('rag-api-key')") == "my-key"
+    assert page.evaluate("localStorage.length") == 0, "the key is kept in the tab's session only"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "upload.png", full_page=True)
+    context.close()
+    assert errors == []

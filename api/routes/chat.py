@@ -67,6 +67,6 @@ def router(settings: Settings) -> APIRouter:
     def list_models(parts: Components) -> ModelList:
         """The one model this service offers, for clients that list models first."""
         built = datetime.fromisoformat(parts.index.manifest["built_at"])
-        return ModelList(data=[ModelCard(id=MODEL_ID, created=int(built.timestamp()), owned_by="nato-space-rag")])
+        return ModelList(data=[ModelCard(id=MODEL_ID, created=int(built.timestamp()), owned_by=MODEL_ID)])
 
     return routes

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.errors import error_responses
-from api.schemas import DOC_ID_EXAMPLE, DocumentDetail, DocumentList, DocumentSummary
+from api.schemas import DOC_ID_EXAMPLE, DocumentDetail, DocumentList, DocumentSummary, PageInfo
 from api.state import Components
 from rag.corpus import Document, find_document
 from rag.service import QAComponents
@@ -25,7 +25,10 @@ PASSAGE_EXAMPLE = {
     "after": "\n  • At the 2021 Brussels Summit, NATO recognised ",
 }
 
-DocId = Annotated[str, Path(description="Document id (the file name without extension).", examples=[DOC_ID_EXAMPLE])]
+DocId = Annotated[
+    str,
+    Path(description="Document id (a seed's file name without extension, or an upload's).", examples=[DOC_ID_EXAMPLE]),
+]
 
 
 def router(settings: Settings) -> APIRouter:
@@ -35,14 +38,21 @@ def router(settings: Settings) -> APIRouter:
     def list_documents(parts: Components) -> DocumentList:
         """Every document of the corpus with its title, length and number of indexed passages."""
         return DocumentList(
-            documents=[DocumentSummary.of(d, parts.index.chunk_count(d.doc_id)) for d in parts.index.documents.values()]
+            documents=[
+                DocumentSummary.of(d, parts.index.chunk_count(d.doc_id), parts.index.entries.get(d.doc_id))
+                for d in parts.index.documents.values()
+            ]
         )
 
     @routes.get("/documents/{doc_id}", response_model=DocumentDetail, responses=error_responses(404, 422, 503))
     def get_document(doc_id: DocId, parts: Components) -> DocumentDetail:
-        """A document's metadata and its original text, which every citation offset indexes."""
+        """A document's metadata and its canonical text, which every citation offset indexes (for a PDF, with
+        where each page lies in it)."""
         doc = _document(parts, doc_id)
-        return DocumentDetail(**DocumentSummary.of(doc, parts.index.chunk_count(doc_id)).model_dump(), text=doc.text)
+        entry = parts.index.entries.get(doc_id)
+        summary = DocumentSummary.of(doc, parts.index.chunk_count(doc_id), entry)
+        pages = [PageInfo(page=p.page, start=p.start, end=p.end) for p in entry.pages] if entry else []
+        return DocumentDetail(**summary.model_dump(), text=doc.text, pages=pages)
 
     @routes.get(
         "/documents/{doc_id}/passage",

@@ -363,8 +363,60 @@ function setUpVerify() {
   });
 }
 
+// --- adding a document (shown only when the service has API keys configured) ---------------------------
+
+const KEY_STORAGE = "rag-api-key"; // sessionStorage: gone when the tab closes, never sent anywhere but here
+
+async function setUpUpload() {
+  let config;
+  try {
+    config = await getJSON("/uploads");
+  } catch {
+    return; // an older service without uploads: no control
+  }
+  if (!config.enabled) return;
+  $("upload-tool").hidden = false;
+  $("upload-formats").textContent = config.formats.join(", ");
+  $("upload-file").accept = config.formats.join(",");
+  const key = $("upload-key");
+  key.value = sessionStorage.getItem(KEY_STORAGE) || "";
+  $("upload-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = $("upload-file").files[0];
+    const status = $("upload-status");
+    if (!file || !key.value.trim()) return;
+    if (file.size > config.max_upload_bytes) {
+      status.textContent = `${file.name} is over the limit of ${config.max_upload_bytes} bytes.`;
+      return;
+    }
+    const body = new FormData();
+    body.append("file", file, file.name);
+    $("upload-send").disabled = true;
+    status.textContent = `Adding ${file.name}…`;
+    try {
+      const response = await fetch("/documents", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key.value.trim()}` },
+        body,
+      });
+      if (!response.ok) throw new Error(await errorMessage(response));
+      const doc = await response.json();
+      sessionStorage.setItem(KEY_STORAGE, key.value.trim());
+      documents.delete(doc.doc_id);
+      const what = doc.status === "unchanged" ? "was already there" : `added, ${plural(doc.chunks, "passage")}`;
+      status.textContent = `“${doc.title}” (${doc.doc_id}) ${what}. Ask about it above.`;
+      $("upload-file").value = "";
+    } catch (error) {
+      status.textContent = `Not added: ${error.message}`;
+    } finally {
+      $("upload-send").disabled = false;
+    }
+  });
+}
+
 setUpChat();
 setUpDocumentView();
 setUpSearch();
 setUpVerify();
+setUpUpload();
 watchReadiness();

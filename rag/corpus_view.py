@@ -1,0 +1,180 @@
+"""The in-memory view of the store that retrieval and answering read: one consistent version of the corpus.
+
+A view is made from per-document entries (read from the store once, then reused), so after a write only
+the changed documents are read back: the others' sentences, chunks and vectors are shared with the
+previous view. Chunk vectors live in a FAISS index keyed by the store's chunk keys, updated by id (a
+removal deletes its ids, an addition adds its own) on a copy, so readers of the previous view are never
+disturbed; the view maps FAISS ids to chunk positions, as the rest of the code expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunking import Chunk, Sentence
+from rag.cleaning import Debris, Span, clean_slice
+from rag.corpus import Document
+from rag.errors import IndexDamaged
+from rag.extract import PageSpan
+from rag.store import ChunkRow, CorpusStore, DocumentRow
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """A stored document with its sentences, chunks (positions local to the document) and vectors."""
+
+    document: Document
+    row: DocumentRow
+    sentences: list[Sentence]
+    chunk_rows: list[ChunkRow]
+    chunk_texts: list[str]
+    sentence_vectors: np.ndarray
+    context_vectors: np.ndarray
+    chunk_vectors: np.ndarray
+
+    @property
+    def pages(self) -> list[PageSpan]:
+        return [PageSpan(*p) for p in self.row.pages]
+
+
+def document_of(row: DocumentRow) -> Document:
+    return Document(
+        doc_id=row.doc_id,
+        path=Path(row.file_name),
+        text=row.text,
+        sha256=row.sha256,
+        title=row.title,
+        date=row.date,
+        publisher=row.publisher,
+        author=row.author,
+        debris=[Debris(k, a, b) for k, a, b in row.debris],
+        blocks=[Span(a, b) for a, b in row.blocks],
+    )
+
+
+def read_entries(store: CorpusStore, doc_ids: list[str] | None = None) -> dict[str, DocumentEntry]:
+    """Entries of those documents (default: all), read in the caller's transaction."""
+    entries: dict[str, DocumentEntry] = {}
+    for row in store.document_rows(doc_ids):
+        doc = document_of(row)
+        srows = store.sentence_rows(row.doc_id)
+        crows = store.chunk_rows(row.doc_id)
+        keys = [s.vector_key for s in srows] + [s.context_key for s in srows] + [c.vector_key for c in crows]
+        vectors = store.vectors(keys)
+        missing = [k for k in keys if k not in vectors]
+        if missing:
+            raise IndexDamaged(f"{len(missing)} vectors of {row.doc_id} are missing from {store.path}")
+        text = doc.text
+        sentences = [
+            Sentence(doc.doc_id, s.start, s.end, text[s.start : s.end], s.block, s.quotable) for s in srows
+        ]
+        entries[row.doc_id] = DocumentEntry(
+            document=doc,
+            row=row,
+            sentences=sentences,
+            chunk_rows=crows,
+            chunk_texts=[clean_slice(text, c.start, c.end, doc.debris) for c in crows],
+            sentence_vectors=_stack([vectors[s.vector_key] for s in srows]),
+            context_vectors=_stack([vectors[s.context_key] for s in srows]),
+            chunk_vectors=_stack([vectors[c.vector_key] for c in crows]),
+        )
+    return entries
+
+
+def _stack(rows: list[np.ndarray]) -> np.ndarray:
+    return np.ascontiguousarray(np.vstack(rows), dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
+
+
+class ChunkVectors:
+    """FAISS inner-product index over chunk vectors, with ids; `search` and `reconstruct` speak positions."""
+
+    def __init__(self, index: object, keys: np.ndarray) -> None:
+        self.index = index
+        self.keys = keys  # position -> FAISS id (chunk key)
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+
+    @classmethod
+    def build(cls, keys: np.ndarray, vectors: np.ndarray, previous: ChunkVectors | None = None) -> ChunkVectors:
+        """The index for these chunks: `previous` updated by id when given (on a copy), else built anew."""
+        import faiss
+
+        if previous is None or previous.index.d != vectors.shape[1]:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+            index.add_with_ids(vectors, keys)
+            return cls(index, keys)
+        index = faiss.clone_index(previous.index)
+        old, new = set(previous.keys.tolist()), set(keys.tolist())
+        removed = np.array(sorted(old - new), dtype=np.int64)
+        if len(removed):
+            index.remove_ids(removed)
+        added = np.array([i for i, k in enumerate(keys.tolist()) if k not in old], dtype=np.int64)
+        if len(added):
+            index.add_with_ids(np.ascontiguousarray(vectors[added]), keys[added])
+        return cls(index, keys)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def d(self) -> int:
+        return int(self.index.d)
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS's search, with chunk positions instead of ids (-1 where fewer than `k` exist)."""
+        scores, ids = self.index.search(x, k)
+        where = np.clip(np.searchsorted(self._sorted, ids), 0, max(len(self._sorted) - 1, 0))
+        positions = np.where(ids >= 0, self._order[where], -1)
+        return scores, positions
+
+    def reconstruct(self, position: int) -> np.ndarray:
+        return self.index.reconstruct(int(self.keys[position]))
+
+
+@dataclass(frozen=True, slots=True)
+class ViewParts:
+    """Everything of a view but its manifest and path."""
+
+    documents: dict[str, Document]
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    sentence_vectors: np.ndarray
+    context_vectors: np.ndarray
+    faiss_index: ChunkVectors
+    bm25: object
+
+
+def assemble(entries: dict[str, DocumentEntry], previous: ChunkVectors | None = None) -> ViewParts:
+    """Number sentences and chunks across documents (sorted by id) and build the two rankers over them."""
+    import bm25s
+
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
+    tokens: list[list[str]] = []
+    keys: list[int] = []
+    for doc_id in sorted(entries):
+        entry = entries[doc_id]
+        first = len(sentences)
+        for row, text in zip(entry.chunk_rows, entry.chunk_texts, strict=True):
+            ids = tuple(range(first + row.first_sentence, first + row.last_sentence + 1))
+            chunks.append(Chunk(len(chunks), doc_id, row.start, row.end, text, ids))
+            tokens.append(row.tokens)
+            keys.append(row.chunk_key)
+        sentences += entry.sentences
+    ordered = [entries[d] for d in sorted(entries)]
+    chunk_vectors = np.vstack([e.chunk_vectors for e in ordered]).astype(np.float32, copy=False)
+    bm25 = bm25s.BM25()
+    bm25.index(tokens, show_progress=False)
+    return ViewParts(
+        documents={d: entries[d].document for d in sorted(entries)},
+        sentences=sentences,
+        chunks=chunks,
+        sentence_vectors=np.vstack([e.sentence_vectors for e in ordered]),
+        context_vectors=np.vstack([e.context_vectors for e in ordered]),
+        faiss_index=ChunkVectors.build(np.array(keys, dtype=np.int64), np.ascontiguousarray(chunk_vectors), previous),
+        bm25=bm25,
+    )
