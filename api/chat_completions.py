@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, QUESTION_EXAMPLE, examples, with_limits
+from api.schemas import ANSWER_CITATION_EXAMPLE, ANSWER_EXAMPLE, QUESTION_EXAMPLE, examples, with_limits
 from api.sse import sse_event
 from rag.answering import Answer, Citation
 from rag.chat import Turn
@@ -129,7 +129,7 @@ class ChatCompletion(BaseModel):
                     "finish_reason": "stop",
                 }
             ],
-            "citations": [CITATION_EXAMPLE],
+            "citations": [ANSWER_CITATION_EXAMPLE],
             "abstained": False,
         }
     )

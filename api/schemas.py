@@ -38,14 +38,29 @@ CITATION_EXAMPLE = {
     "quote": QUOTE_EXAMPLE,
     "score": 0.8324,
 }
+ANSWER_QUOTE_EXAMPLE = (
+    "The NATO Space Operations Centre (NSpOC) was established in 2024 at Allied Air Command in Ramstein, Germany, "
+    "as part of the Combined Force Space Component Command (CFSpCC). It serves as a focal point to support NATO’s "
+    "operations, missions and other activities; share information; and help coordinate Allies’ efforts in the "
+    "space domain."
+)
+ANSWER_CITATION_EXAMPLE = {
+    "id": 1,
+    "doc_id": DOC_ID_EXAMPLE,
+    "title": TITLE_EXAMPLE,
+    "start": 6934,
+    "end": 7270,
+    "quote": ANSWER_QUOTE_EXAMPLE,
+    "score": 0.7634,
+}
 ANSWER_EXAMPLE = {
     "question": QUESTION_EXAMPLE,
-    "answer": f"“{QUOTE_EXAMPLE}” [1]",
+    "answer": f"Allied Air Command [1]: “{ANSWER_QUOTE_EXAMPLE}” [1]",
     "abstained": False,
-    "citations": [CITATION_EXAMPLE],
+    "citations": [ANSWER_CITATION_EXAMPLE],
     "conflicts": [],
     "mode": "extractive",
-    "confidence": 0.8123,
+    "confidence": 0.7634,
 }
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -192,6 +192,11 @@ class ExtractiveAnswerer:
     def judge_reading(self, reading: ResolvedQuestion, vector: np.ndarray, k: int) -> JudgedReading:
         """Retrieve for `reading`, judge every candidate, and re-rank the passages by their best candidate."""
         first, question, candidates = self.candidate_pool(reading, vector)
+        if reading.source == "previous_answer":
+            # This reading's query holds the previous answer's quotes: those echo it and say nothing new.
+            candidates = [
+                c for c in candidates if c.scored.sentence_id not in reading.anchors and not reading.echoes(c.quote)
+            ]
         probabilities = self.judge.judge(question, candidates) if candidates else []
         judged = [replace(c.scored, score=p) for c, p in zip(candidates, probabilities, strict=True)]
         best: dict[int, float] = {}

@@ -150,16 +150,22 @@ class Linear:
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def to_json(self) -> dict:
+        # Rounded, so that a refit on the same data writes the same file (the last bits of a float vary with
+        # the order of a sum); six decimals move no probability by more than about 1e-5.
         return {
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "coef": self.coef.tolist(),
-            "intercept": self.intercept,
+            "mean": _rounded(self.mean),
+            "scale": _rounded(self.scale),
+            "coef": _rounded(self.coef),
+            "intercept": round(self.intercept, 6),
         }
 
     @classmethod
     def from_json(cls, raw: dict) -> Linear:
         return cls(*(np.asarray(raw[k], dtype=np.float64) for k in ("mean", "scale", "coef")), float(raw["intercept"]))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(v), 6) for v in values]
 
 
 def answerability_inputs(rank_scores: np.ndarray, x: np.ndarray) -> np.ndarray:

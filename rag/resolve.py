@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from rag.answer_types import AnswerType, expected_type
 from rag.chat import Turn, is_elliptic, previous_quotes, previous_user_question, validate_history
 from rag.index_store import CorpusIndex
@@ -28,6 +30,8 @@ FOLLOW_UP_REACH = 2
 # The sentences the previous answer quoted get no closeness bonus themselves: the user has read them. They
 # still compete on their own ("Which countries take part in it?" may be answered by the same quote).
 ANCHOR_CLOSENESS = 0.0
+# A candidate this similar (rapidfuzz token-set ratio) to a quote of the previous answer repeats it.
+ECHO_SIMILARITY = 85
 # How much of the previous answer's quotes a reading carries (characters).
 ANSWER_CONTEXT_CHARS = 400
 
@@ -44,7 +48,13 @@ class ResolvedQuestion:
     terms_of: str
     anchors: frozenset[int] = frozenset()
     source: str = "alone"  # alone | previous_question | previous_answer | elliptic
+    said: tuple[str, ...] = ()  # the previous answer's quotes (a previous_answer reading leaves them out)
     near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
+
+    def echoes(self, quote: str) -> bool:
+        """Whether `quote` repeats what the previous answer quoted (the same wording, or nearly)."""
+        text = squash_whitespace(quote)
+        return any(fuzz.token_set_ratio(text, squash_whitespace(q)) >= ECHO_SIMILARITY for q in self.said)
 
     @property
     def content_terms(self) -> int:
@@ -91,7 +101,11 @@ class Resolver:
         if quotes:
             said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
             query = self._join(said, question)
-            readings.append(ResolvedQuestion(question, query, asks, question, query, anchors, "previous_answer", near))
+            readings.append(
+                ResolvedQuestion(
+                    question, query, asks, question, query, anchors, "previous_answer", tuple(quotes), near
+                )
+            )
         return readings
 
     def _join(self, before: str, question: str) -> str:

@@ -66,17 +66,20 @@ def load_components(
 
 
 def make_answerer(retriever: HybridRetriever, settings: Settings, chat_model: BaseChatModel | None = None) -> Answerer:
-    """The extractive answerer, wrapped in the generative one when a chat model is given."""
-    extractive = ExtractiveAnswerer(retriever, settings)
+    """The extractive answerer, wrapped in the generative one when a chat model is given; with a chat model
+    the answerability judge is the chat model too, with the offline judge as its fallback."""
     if chat_model is None:
-        return extractive
+        return ExtractiveAnswerer(retriever, settings)
+    from rag.chat_judge import ChatJudge
     from rag.generative import GenerativeAnswerer
 
+    extractive = ExtractiveAnswerer(retriever, settings)
+    extractive = ExtractiveAnswerer(retriever, settings, judge=ChatJudge(chat_model, extractive.offline_judge))
     return GenerativeAnswerer(extractive, chat_model)
 
 
 def with_index(parts: QAComponents, index: CorpusIndex) -> QAComponents:
     """The same stages over another version of the corpus (after a write), ready to swap in."""
-    retriever = HybridRetriever(index, parts.embedder, parts.settings)
+    retriever = HybridRetriever(index, parts.retriever.embedder, parts.settings)  # the same query embedder
     answerer = make_answerer(retriever, parts.settings, getattr(parts.answerer, "chat_model", None))
     return QAComponents(parts.settings, parts.embedder, index, retriever, answerer)

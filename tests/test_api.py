@@ -76,9 +76,8 @@ def test_ask_returns_the_answer_contract_with_resolvable_citations(client, compo
     answer = response.json()
     assert set(answer) == {"question", "answer", "abstained", "citations", "conflicts", "mode", "confidence"}
     assert answer["abstained"] is False
-    assert (RAMSTEIN_DOC, 1391, 1513, RAMSTEIN_QUOTE) in {
-        (c["doc_id"], c["start"], c["end"], c["quote"]) for c in answer["citations"]
-    }
+    top = answer["citations"][0]
+    assert top["doc_id"] == RAMSTEIN_DOC and "Ramstein" in top["quote"] and "Space Operations Centre" in top["quote"]
     assert_citations_resolve(answer["citations"])
     # The same JSON as `rag ask --json`, which prints the answerer's Answer.
     assert answer == json.loads(components.answerer.answer(RAMSTEIN_QUESTION).model_dump_json())
@@ -246,7 +245,11 @@ def test_openai_client_gets_the_answer_with_sources_and_citations(openai_client,
     content = completion.choices[0].message.content
     assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
     assert content.startswith(expected["answer"])
-    assert "\n\nSources:\n[1] NATO’s approach to space (002_685e0ef70b0e745a, characters 1391-1513)" in content
+    top = expected["citations"][0]
+    assert (
+        f"\n\nSources:\n[1] NATO’s approach to space (002_685e0ef70b0e745a, characters {top['start']}-{top['end']})"
+        in content
+    )
     assert completion.citations == expected["citations"]
     assert completion.abstained is False
     assert_citations_resolve(completion.citations)

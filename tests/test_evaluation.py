@@ -28,6 +28,8 @@ from rag.service import QAComponents
 REPO = Path(__file__).resolve().parents[1]
 EVAL_SET = REPO / "eval" / "questions.jsonl"
 BASELINE = REPO / "eval" / "baseline.json"
+TEST_SET = REPO / "eval" / "questions_test.jsonl"
+TEST_BASELINE = REPO / "eval" / "baseline-test.json"
 
 TEXT = "Alpha facts here. The centre is in Ramstein since 2024. Unrelated filler sentence follows."
 TEXTS = {"d1": TEXT, "d2": "Another document says 2019 was the year."}
@@ -225,7 +227,9 @@ def test_langchain_peer_is_scored_with_the_same_metrics(components: QAComponents
     assert len(baseline.questions) == len(items)
 
 
-def _eval_cli(components: QAComponents, tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+def _eval_cli(
+    components: QAComponents, tmp_path: Path, *args: str, env: dict[str, str] | None = None, split: str = "dev"
+):
     settings = components.settings
     return CliRunner().invoke(
         app,
@@ -235,8 +239,12 @@ def _eval_cli(components: QAComponents, tmp_path: Path, *args: str, env: dict[st
             "--index-dir",
             str(settings.index_dir),
             "eval",
+            "--split",
+            split,
             "--set",
             str(EVAL_SET),
+            "--test-set",
+            str(TEST_SET),
             "--out",
             str(tmp_path / "results"),
             "--no-peer",
@@ -247,11 +255,28 @@ def _eval_cli(components: QAComponents, tmp_path: Path, *args: str, env: dict[st
 
 
 @pytest.mark.slow
-def test_check_passes_on_the_committed_configuration(components: QAComponents, tmp_path: Path) -> None:
-    result = _eval_cli(components, tmp_path, "--check", "--baseline", str(BASELINE))
+def test_check_passes_on_the_committed_configuration_on_both_splits(components: QAComponents, tmp_path: Path) -> None:
+    result = _eval_cli(
+        components,
+        tmp_path,
+        "--check",
+        "--baseline",
+        str(BASELINE),
+        "--test-baseline",
+        str(TEST_BASELINE),
+        split="both",
+    )
     assert result.exit_code == 0, result.output
     assert "Quality gate passed" in result.output
-    assert len(list((tmp_path / "results").glob("*.json"))) == 1
+    assert "Against the dev baseline" in result.output and "Against the test baseline" in result.output
+    assert "Side by side" in result.output and "| overall | answer_accuracy |" in result.output
+    assert sorted(p.name.rsplit("-", 1)[1] for p in (tmp_path / "results").glob("*.json")) == ["dev.json", "test.json"]
+
+
+def test_an_unknown_split_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "--split", "train", "--out", str(tmp_path / "out"), "--no-peer"])
+    assert result.exit_code == 2 and "--split must be one of dev, test, both" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 
 from api.errors import ErrorBody, ErrorResponse, error_responses
-from api.schemas import ANSWER_EXAMPLE, CITATION_EXAMPLE, AskRequest, ask_request_model
+from api.schemas import ANSWER_CITATION_EXAMPLE, ANSWER_EXAMPLE, AskRequest, ask_request_model
 from api.sse import ServerSentEvents, sse_event
 from api.state import Components, Model, ModelThread
 from rag.answering import Answer
@@ -49,7 +49,7 @@ _STREAM_DOC = {
                     _event_schema("error", "ErrorResponse"),
                 ]
             },
-            "example": f"event: citation\ndata: {json.dumps(CITATION_EXAMPLE, ensure_ascii=False)}\n\n"
+            "example": f"event: citation\ndata: {json.dumps(ANSWER_CITATION_EXAMPLE, ensure_ascii=False)}\n\n"
             f"event: answer\ndata: {json.dumps(ANSWER_EXAMPLE, ensure_ascii=False)}\n\n",
         }
     },

@@ -1,0 +1,226 @@
+"""The answerability judge stage: hand-made pairs of each answer type, near-miss abstention, readings of a
+follow-up chosen by evidence, the chat-model judge and its fallback, and the fitted model file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from rag.answering import ExtractiveAnswerer
+from rag.chat import Turn
+from rag.chat_judge import ChatJudge
+from rag.judge import DEFAULT_JUDGE_MODEL, FEATURES, FittedJudge, JudgeModelError, load_judge_model
+from rag.service import QAComponents, load_components
+from rag.settings import Settings
+
+# A corpus nobody tuned on: one subject, and for each kind of answer a sentence that states it and one on
+# the same subject that does not.
+STATION = """The Orion Relay Station
+
+The Orion Relay Station is a ground station that tracks satellites over the Arctic Ocean.
+
+Maria Alvarez, an engineer from Seville, designed the Orion Relay Station for the consortium.
+
+The Orion Relay Station opened in March 2019 after two winters of building work.
+
+The Orion Relay Station stands on a hill in Tromsø, Norway.
+
+The Orion Relay Station operates 12 antennas for the consortium's satellites.
+
+Building the Orion Relay Station cost EUR 45 million, shared by the consortium's members.
+
+The Orion Relay Station relays weather data to shipping companies and research ships.
+"""
+OTHER = """Harbour Logistics Review
+
+Container traffic in northern ports grew steadily last year, according to port authorities.
+
+The port authorities plan to widen the northern channel so that larger ships can dock.
+"""
+
+PAIRS = [
+    ("Who designed the Orion Relay Station?", "Maria Alvarez"),
+    ("When did the Orion Relay Station open?", "March 2019"),
+    ("Where is the Orion Relay Station?", "Tromsø"),
+    ("How many antennas does the Orion Relay Station operate?", "12 antennas"),
+    ("How much did it cost to build the Orion Relay Station?", "EUR 45 million"),
+]
+SAME_SUBJECT_NO_ANSWER = "relays weather data"
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> QAComponents:
+    seeds = tmp_path_factory.mktemp("station-seeds")
+    (seeds / "station.txt").write_text(STATION, encoding="utf-8")
+    (seeds / "harbour.txt").write_text(OTHER, encoding="utf-8")
+    return load_components(Settings(seeds_dir=seeds, index_dir=tmp_path_factory.mktemp("station-index")))
+
+
+def _probability_of(answerer: ExtractiveAnswerer, question: str, needle: str) -> float:
+    judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
+    texts = answerer.index.documents
+    found = [c.score for c in judged.candidates if needle in texts[c.doc_id].text[c.start : c.end]]
+    assert found, f"no candidate contains {needle!r}"
+    return max(found)
+
+
+@pytest.mark.parametrize(("question", "answer"), PAIRS)
+def test_the_judge_prefers_the_quote_that_states_what_was_asked(station: QAComponents, question: str, answer: str):
+    answerer = station.extractive
+    stated = _probability_of(answerer, question, answer)
+    on_topic_only = _probability_of(answerer, question, SAME_SUBJECT_NO_ANSWER)
+    assert stated > on_topic_only, (question, stated, on_topic_only)
+    reply = answerer.answer(question)
+    assert not reply.abstained and answer in reply.citations[0].quote
+
+
+def test_probabilities_are_probabilities_and_deterministic(station: QAComponents):
+    answerer = station.extractive
+    first = answerer.best_reading(PAIRS[0][0], None, 5)
+    again = answerer.best_reading(PAIRS[0][0], None, 5)
+    scores = [c.score for c in first.candidates]
+    assert all(0.0 <= p <= 1.0 for p in scores)
+    assert scores == [c.score for c in again.candidates]
+    assert scores == sorted(scores, reverse=True) or first.candidates[0].score == max(scores)
+
+
+# --- near misses on the real seeds: the subject is there, the asked detail is not ---------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much does the NATO Space Operations Centre cost to run?",
+        "Who leads the STARLIFT project?",
+        "How many astronauts does NATO employ?",
+    ],
+)
+def test_abstains_on_near_misses(components: QAComponents, question: str):
+    answer = components.answerer.answer(question)
+    assert answer.abstained and answer.citations == []
+    assert answer.confidence < components.extractive.threshold
+
+
+# --- follow-ups decided by evidence ---------------------------------------------------------------------------
+
+NSPOC_HISTORY = [
+    Turn(role="user", content="Where is the NATO Space Operations Centre?"),
+    Turn(
+        role="assistant",
+        content="“In October 2020, Defence Ministers decided to establish a NATO Space Operations Centre at Allied "
+        "Air Command in Ramstein, Germany.” [1]",
+    ),
+]
+
+
+def test_a_topic_switch_after_a_history_is_answered_on_its_own(components: QAComponents):
+    question = "How many Allies take part in the STARLIFT project?"
+    alone = components.answerer.answer(question)
+    after = components.answerer.answer(question, history=NSPOC_HISTORY)
+    assert [c.quote for c in after.citations] == [c.quote for c in alone.citations]
+    assert "14 NATO Allies" in after.citations[0].quote
+    reading = components.extractive.best_reading(question, NSPOC_HISTORY, 5).reading
+    assert reading.source == "alone"
+
+
+def test_a_follow_up_whose_referent_is_in_the_previous_answer_reads_it(components: QAComponents):
+    history = [
+        Turn(role="user", content="What did Defence Ministers decide in October 2020?"),
+        NSPOC_HISTORY[1],
+    ]
+    readings = components.extractive.resolver.readings("When was it established?", history)
+    assert [r.source for r in readings] == ["alone", "previous_question", "previous_answer"]
+    assert "Space Operations Centre" in readings[2].query
+    answer = components.answerer.answer("When was it established?", history=history)
+    assert not answer.abstained and "2024" in answer.citations[0].quote
+
+
+# --- the chat-model judge ---------------------------------------------------------------------------------------
+
+
+def _with_judge(components: QAComponents, judge) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(components.retriever, components.settings, judge=judge)
+
+
+def test_a_chat_judge_that_says_no_makes_the_answer_abstain(components: QAComponents):
+    no = json.dumps({"verdicts": [{"quote": n, "probability": 0.02} for n in range(1, 6)]})
+    answerer = _with_judge(
+        components, ChatJudge(FakeListChatModel(responses=[no]), components.extractive.offline_judge)
+    )
+    offline = components.answerer.answer("Where is the NATO Space Operations Centre?")
+    assert not offline.abstained
+    judged = answerer.answer("Where is the NATO Space Operations Centre?")
+    assert judged.abstained and judged.citations == []
+
+
+def test_a_chat_judge_that_says_yes_picks_its_quote(components: QAComponents):
+    question = "Where is the NATO Space Operations Centre?"
+    offline = components.extractive.best_reading(question, None, 5)
+    # The model trusts only the offline judge's third-best candidate.
+    verdicts = [{"quote": n, "probability": 0.95 if n == 3 else 0.01} for n in range(1, 6)]
+    answerer = _with_judge(
+        components,
+        ChatJudge(
+            FakeListChatModel(responses=[json.dumps({"verdicts": verdicts})]), components.extractive.offline_judge
+        ),
+    )
+    judged = answerer.best_reading(question, None, 5)
+    assert judged.candidates[0].sentence_id == offline.candidates[2].sentence_id
+
+
+@pytest.mark.parametrize("reply", ["not JSON at all", json.dumps({"verdicts": [{"quote": 1, "probability": 0.9}]})])
+def test_a_failing_or_partial_chat_judge_falls_back_to_the_offline_judge(components: QAComponents, reply: str):
+    question = "Where is the NATO Space Operations Centre?"
+    answerer = _with_judge(
+        components, ChatJudge(FakeListChatModel(responses=[reply]), components.extractive.offline_judge)
+    )
+    assert answerer.answer(question) == components.answerer.answer(question)
+
+
+def test_a_chat_model_that_raises_falls_back_to_the_offline_judge(components: QAComponents):
+    class Broken(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            raise TimeoutError("the model did not answer")
+
+    answerer = _with_judge(components, ChatJudge(Broken(responses=["x"]), components.extractive.offline_judge))
+    question = "What is STARLIFT?"
+    assert answerer.answer(question) == components.answerer.answer(question)
+
+
+# --- the fitted model file ----------------------------------------------------------------------------------------
+
+
+def test_the_committed_judge_was_fitted_on_dev_only():
+    model = load_judge_model()
+    assert model.features == FEATURES
+    assert model.meta["fitted_on"] == "eval/questions.jsonl"
+    dev = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
+    import hashlib
+
+    assert model.meta["fitted_on_sha256"] == hashlib.sha256(dev.read_bytes()).hexdigest()
+    assert 0.0 < model.threshold < 1.0
+    assert np.all(np.isfinite(model.ranker.coef)) and np.all(np.isfinite(model.answerability.coef))
+
+
+def test_a_judge_file_for_other_features_is_refused(tmp_path: Path):
+    raw = json.loads(DEFAULT_JUDGE_MODEL.read_text(encoding="utf-8"))
+    raw["features"] = raw["features"][:-1]
+    bad = tmp_path / "judge.json"
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(JudgeModelError, match="refit"):
+        FittedJudge.from_file(bad)
+    with pytest.raises(JudgeModelError, match="cannot read"):
+        FittedJudge.from_file(tmp_path / "missing.json")
+
+
+def test_rag_judge_fit_refuses_the_test_split():
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    result = CliRunner().invoke(app, ["judge", "fit", "--set", "eval/questions_test.jsonl"])
+    assert result.exit_code == 2 and "dev only" in result.output
