@@ -86,10 +86,14 @@ class TermStatistics:
                 df[t] = df.get(t, 0) + 1
         self.n = len(sentences)
         self.df = df
+        self._idf: dict[str, float] = {}
 
     def idf(self, token: str) -> float:
-        df = self.df.get(token, 0)
-        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        found = self._idf.get(token)
+        if found is None:
+            df = self.df.get(token, 0)
+            found = self._idf[token] = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        return found
 
 
 def coverage(question_terms: set[str] | frozenset[str], terms: frozenset[str], stats: TermStatistics) -> float:

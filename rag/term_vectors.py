@@ -59,6 +59,7 @@ class TermVectors:
         self._ids: dict[str, int] = {}
         self._rows: list[np.ndarray] = []
         self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._text_ids: dict[str, list[int]] = {}  # the same quotes and contexts come back question after question
 
     def ids(self, words: list[str]) -> list[int]:
         missing = [w for w in dict.fromkeys(words) if w not in self._ids]
@@ -80,10 +81,11 @@ class TermVectors:
         q_vectors = self._matrix_rows(self.ids(q_words))
 
         def soft(text: str) -> float:
-            words = content_words(text)
-            if not words:
+            ids = self._text_ids.get(text)
+            if ids is None:
+                ids = self._text_ids[text] = self.ids(content_words(text))
+            if not ids:
                 return 0.0
-            ids = self.ids(words)
             sims = q_vectors @ self._matrix_rows(ids).T
             return float((sims.max(axis=1) * weights).sum() / weights.sum())
 
