@@ -107,7 +107,7 @@ class ExtractiveAnswerer:
 
     @cached_property
     def term_vectors(self) -> TermVectors:
-        return term_vectors_for(self.retriever.embedder, [s.text for s in self.index.sentences])
+        return term_vectors_for(self.retriever.embedder)
 
     @cached_property
     def _contexts(self) -> list[str]:

@@ -168,7 +168,15 @@ def score_pool(
     focus = focus_terms(terms_of) & q_terms
     known = frozenset(t for t in q_terms if t in stats.df)
     exclude = f"{type_question} {terms_of}"
-    soft = term_vectors.soft_coverage_of(terms_of, stats.idf) if term_vectors is not None else None
+    soft = None
+    if term_vectors is not None:
+        wanted = [sid for sid in dict.fromkeys([*sentence_ranks, *near]) if index.sentences[sid].quotable]
+        texts = [
+            index.documents[index.sentences[s].doc_id].text[quote_start(index, s) : index.sentences[s].end]
+            for s in wanted
+        ]
+        term_vectors.prepare([terms_of, *texts, *([contexts[s] for s in wanted] if contexts is not None else [])])
+        soft = term_vectors.soft_coverage_of(terms_of, stats.idf)
     scored: list[ScoredSentence] = []
     for sid in dict.fromkeys([*sentence_ranks, *sorted(near)]):
         sentence = index.sentences[sid]

@@ -1,8 +1,9 @@
 """Word vectors for soft term coverage: is each word of the question, or one close to it in meaning,
 stated in a candidate quote? ("contribute" ~ "funding", "cheaper" ~ "cost-effective").
 
-Words are embedded with the same bi-encoder as everything else, on first use, and kept: the vocabulary
-of the quotes a corpus's questions touch is small (the five seeds hold about 1,300 content words).
+Words are embedded with the same bi-encoder as everything else, on first use (the words of a question's
+candidates in one call), and kept: the vocabulary of the quotes a corpus's questions touch is small (the
+five seeds hold about 1,300 content words).
 """
 
 from __future__ import annotations
@@ -41,13 +42,12 @@ def stems(words: list[str]) -> list[str]:
     return _stemmer().stemWords(words)
 
 
-def term_vectors_for(embedder: Embedder, texts: list[str]) -> TermVectors:
-    """The word vectors of `embedder`, shared by every answerer using it, with every content word of
-    `texts` (the corpus's sentences) embedded up front: a question then embeds only its own new words."""
+def term_vectors_for(embedder: Embedder) -> TermVectors:
+    """The word vectors of `embedder`, shared by every answerer using it (a new view of the corpus after a
+    write keeps the words already embedded)."""
     found = _SHARED.get(embedder)
     if found is None:
         found = _SHARED[embedder] = TermVectors(embedder)
-    found.ids([w for text in texts for w in content_words(text)])
     return found
 
 
@@ -70,6 +70,12 @@ class TermVectors:
                 self._rows.append(v)
             self._matrix = np.vstack(self._rows)
         return [self._ids[w] for w in words]
+
+    def prepare(self, texts: list[str]) -> None:
+        """Embed, in one call, the words of `texts` not embedded yet (a question's candidates and contexts)."""
+        missing = [t for t in texts if t not in self._text_ids]
+        if missing:
+            self.ids([w for t in missing for w in content_words(t)])
 
     def soft_coverage_of(self, question: str, idf: Callable[[str], float]) -> Callable[[str], float]:
         """A function of a text: the IDF-weighted mean, over the question's content words, of the cosine of
