@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
+from rag.answer_types import matches_type as answer_type_matches
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
@@ -46,13 +47,6 @@ __all__ = [
     "coverage",
     "prefer_shorter_quotes",
 ]
-
-
-def answer_type_matches(question: str, quote: str) -> bool:
-    """Whether `quote` states a value of the kind `question` asks for (a date for "when"...)."""
-    from rag.answer_types import matches_type
-
-    return matches_type(question, quote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +179,10 @@ class ExtractiveAnswerer:
             self.term_vectors,
             self._contexts,
         )
-        texts = {d: doc.text for d, doc in self.index.documents.items()}
-        candidates = [JudgeCandidate(s, texts[s.doc_id][s.start : s.end], self._contexts[s.sentence_id]) for s in pool]
+        documents = self.index.documents
+        candidates = [
+            JudgeCandidate(s, documents[s.doc_id].text[s.start : s.end], self._contexts[s.sentence_id]) for s in pool
+        ]
         return first, JudgeQuestion(reading.query, reading.asks, reading.content_terms), candidates
 
     def judge_reading(self, reading: ResolvedQuestion, vector: np.ndarray, k: int) -> JudgedReading:

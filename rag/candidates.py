@@ -168,21 +168,21 @@ def score_pool(
     focus = focus_terms(terms_of) & q_terms
     known = frozenset(t for t in q_terms if t in stats.df)
     exclude = f"{type_question} {terms_of}"
-    soft = None
-    if term_vectors is not None:
-        wanted = [sid for sid in dict.fromkeys([*sentence_ranks, *near]) if index.sentences[sid].quotable]
-        texts = [
-            index.documents[index.sentences[s].doc_id].text[quote_start(index, s) : index.sentences[s].end]
-            for s in wanted
-        ]
-        term_vectors.prepare([terms_of, *texts, *([contexts[s] for s in wanted] if contexts is not None else [])])
-        soft = term_vectors.soft_coverage_of(terms_of, stats.idf)
-    scored: list[ScoredSentence] = []
+    # Each quotable sentence once, with where its quote starts and the quote itself.
+    quotes: list[tuple[int, int, str]] = []
     for sid in dict.fromkeys([*sentence_ranks, *sorted(near)]):
         sentence = index.sentences[sid]
-        if not sentence.quotable:
-            continue
-        start = quote_start(index, sid)
+        if sentence.quotable:
+            start = quote_start(index, sid)
+            quotes.append((sid, start, index.documents[sentence.doc_id].text[start : sentence.end]))
+    soft = None
+    if term_vectors is not None:
+        around = [contexts[sid] for sid, _, _ in quotes] if contexts is not None else []
+        term_vectors.prepare([terms_of, *(q for _, _, q in quotes), *around])  # new words: one embedding call
+        soft = term_vectors.soft_coverage_of(terms_of, stats.idf)
+    scored: list[ScoredSentence] = []
+    for sid, start, quote in quotes:
+        sentence = index.sentences[sid]
         extended = start != sentence.start
         in_context = float(index.context_vectors[sid] @ vector)
         alone = float(index.sentence_vectors[sid] @ vector)
@@ -194,7 +194,6 @@ def score_pool(
         lexical = (1 - PARAGRAPH_SHARE) * cover_context + PARAGRAPH_SHARE * cover_paragraph
         closeness = near.get(sid, 0.0)
         heuristic = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical + follow_up_weight * closeness
-        quote = index.documents[sentence.doc_id].text[start : sentence.end]
         values = find_values(quote, kind, exclude=exclude) if kind is not AnswerType.OTHER else []
         type_ok = kind is AnswerType.OTHER or bool(values)
         scored.append(

@@ -304,8 +304,8 @@ def judge_fit_command(
 
     settings: Settings = ctx.obj
     with _domain_errors():
-        if "test" in eval_set.name:
-            raise InvalidQuery(f"{eval_set} is a test split: the judge is fitted on dev only")
+        if _is_the_test_split(eval_set):
+            raise InvalidQuery(f"{eval_set} is the test split: the judge is fitted on dev only")
         items = load_eval_set(eval_set)
         parts = load_components(settings, progress=sys.stderr.isatty())
         meta = fit_judge(parts, items, eval_set, out)
@@ -317,6 +317,22 @@ def judge_fit_command(
         f"{point['threshold']:.3f} (cross-validated abstention precision {point['abstention_precision']}, "
         f"recall {point['abstention_recall']}, answer accuracy {point['answer_accuracy']}) -> {out}"
     )
+
+
+def _is_the_test_split(path: Path) -> bool:
+    """Whether `path` holds the test split: the file the test baseline was made on (same bytes), or the
+    default test split itself."""
+    import hashlib
+    import json
+
+    default = Path("eval/questions_test.jsonl")
+    if default.exists() and path.exists() and path.resolve() == default.resolve():
+        return True
+    try:
+        frozen = json.loads(Path("eval/baseline-test.json").read_text(encoding="utf-8"))["eval_set_sha256"]
+        return hashlib.sha256(path.read_bytes()).hexdigest() == frozen
+    except (OSError, KeyError, ValueError):
+        return False
 
 
 @app.command("mcp")

@@ -68,9 +68,7 @@ def read_entries(store: CorpusStore, doc_ids: list[str] | None = None) -> dict[s
         if missing:
             raise IndexDamaged(f"{len(missing)} vectors of {row.doc_id} are missing from {store.path}")
         text = doc.text
-        sentences = [
-            Sentence(doc.doc_id, s.start, s.end, text[s.start : s.end], s.block, s.quotable) for s in srows
-        ]
+        sentences = [Sentence(doc.doc_id, s.start, s.end, text[s.start : s.end], s.block, s.quotable) for s in srows]
         entries[row.doc_id] = DocumentEntry(
             document=doc,
             row=row,

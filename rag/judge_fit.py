@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering import ExtractiveAnswerer
-from rag.evaluation.calibration import CalibrationSample, calibrate
-from rag.evaluation.dataset import Category, EvalItem, Span, contains_answer
-from rag.evaluation.metrics import overlaps
+from rag.evaluation.calibration import CalibrationSample, calibrate, sample_of
+from rag.evaluation.dataset import Category, EvalItem
+from rag.evaluation.metrics import is_supporting
 from rag.judge import FEATURES, FittedJudge, HeuristicJudge, JudgeModel, Linear, answerability_inputs, judge_features
 from rag.service import QAComponents
 
@@ -42,14 +42,6 @@ class Pairs:
     y: np.ndarray
     items: np.ndarray  # index of the item of each candidate
     readings: np.ndarray  # index of the (item, reading) pool of each candidate
-
-
-def is_supporting(item: EvalItem, doc_id: str, start: int, end: int, quote: str) -> bool:
-    """Whether a quote answers `item`: it overlaps gold evidence and states an acceptable answer."""
-    if not item.answerable:
-        return False
-    span = Span(doc_id=doc_id, start=start, end=end)
-    return any(overlaps(span, g) for g in item.evidence) and contains_answer(quote, item.answers)
 
 
 def build_pairs(answerer: ExtractiveAnswerer, items: list[EvalItem]) -> Pairs:
@@ -161,16 +153,7 @@ def calibration_samples(
         answerer = ExtractiveAnswerer(components.retriever, settings, judge=FittedJudge(models[fold]))
         for i in held:
             item = items[int(i)]
-            answer = answerer.answer(item.question, history=item.history)
-            quoted = " … ".join(c.quote for c in answer.citations)
-            samples.append(
-                CalibrationSample(
-                    id=item.id,
-                    answerable=item.answerable,
-                    confidence=answer.confidence,
-                    answer_correct=item.answerable and not answer.abstained and contains_answer(quoted, item.answers),
-                )
-            )
+            samples.append(sample_of(item, answerer.answer(item.question, history=item.history)))
     return samples
 
 

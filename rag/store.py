@@ -209,9 +209,7 @@ class CorpusStore:
             for doc_id in touched:
                 conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             conn.executemany("INSERT OR IGNORE INTO dismissed_seeds (doc_id) VALUES (?)", [(d,) for d in dismiss])
-            conn.executemany(
-                "DELETE FROM dismissed_seeds WHERE doc_id = ?", [(p.row.doc_id,) for p in puts]
-            )
+            conn.executemany("DELETE FROM dismissed_seeds WHERE doc_id = ?", [(p.row.doc_id,) for p in puts])
             for put in puts:
                 self._insert(put)
             self._prune(old_keys)

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.embedding import Embedder
+from rag.text import stem_words, stopword_set
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'-]+")
 _SHARED: weakref.WeakKeyDictionary[Embedder, TermVectors] = weakref.WeakKeyDictionary()
@@ -23,9 +24,7 @@ _SHARED: weakref.WeakKeyDictionary[Embedder, TermVectors] = weakref.WeakKeyDicti
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from rag.text import _stopwords as stopwords
-
-    return frozenset(stopwords())
+    return stopword_set()
 
 
 def content_words(text: str) -> list[str]:
@@ -37,9 +36,7 @@ def content_words(text: str) -> list[str]:
 
 
 def stems(words: list[str]) -> list[str]:
-    from rag.text import _stemmer
-
-    return _stemmer().stemWords(words)
+    return stem_words(words)
 
 
 def term_vectors_for(embedder: Embedder) -> TermVectors:

@@ -110,3 +110,13 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(
         prepared, stopwords=_stopwords(), stemmer=_stemmer().stemWords, return_ids=False, show_progress=False
     )
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """The Snowball stems of `words`, as `tokenize` stems them."""
+    return _stemmer().stemWords(words)
+
+
+def stopword_set() -> frozenset[str]:
+    """The words `tokenize` drops: English stop words and question words."""
+    return frozenset(_stopwords())

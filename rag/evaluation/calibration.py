@@ -20,6 +20,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from rag.citations import Answer
+from rag.evaluation.dataset import EvalItem, contains_answer
+
 WRONG_ANSWER_COST = 1.0
 
 
@@ -30,6 +33,17 @@ class CalibrationSample(BaseModel):
     answerable: bool
     confidence: float
     answer_correct: bool  # an acceptable answer is in the quotes (always False when unanswerable)
+
+
+def sample_of(item: EvalItem, answer: Answer) -> CalibrationSample:
+    """`item` answered with no threshold as `answer`: its confidence and whether answering was right."""
+    quoted = " … ".join(c.quote for c in answer.citations)
+    return CalibrationSample(
+        id=item.id,
+        answerable=item.answerable,
+        confidence=answer.confidence,
+        answer_correct=item.answerable and not answer.abstained and contains_answer(quoted, item.answers),
+    )
 
 
 class OperatingPoint(BaseModel):

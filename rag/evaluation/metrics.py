@@ -99,6 +99,15 @@ def supports(quote: Quote, evidence: Sequence[Span], answers: Sequence[str]) -> 
     return any(overlaps(quote, g) for g in evidence) or contains_answer(quote.text, list(answers))
 
 
+def is_supporting(item: EvalItem, doc_id: str, start: int, end: int, quote: str) -> bool:
+    """Whether a quote answers `item`: it overlaps gold evidence *and* states an acceptable answer (stricter
+    than `supports`; the label of a judged candidate)."""
+    if not item.answerable:
+        return False
+    span = Span(doc_id=doc_id, start=start, end=end)
+    return any(overlaps(span, g) for g in item.evidence) and contains_answer(quote, item.answers)
+
+
 def score_question(item: EvalItem, output: SystemOutput, texts: dict[str, str]) -> QuestionResult:
     """Score one system output against its gold item; `texts` maps doc_id to the original document."""
     valid = sum(q.doc_id in texts and texts[q.doc_id][q.start : q.end] == q.text for q in output.quotes)

@@ -12,9 +12,9 @@ from typing import Protocol
 
 from rag.answering import ExtractiveAnswerer
 from rag.corpus import Document
-from rag.evaluation.calibration import CalibrationSample
-from rag.evaluation.dataset import EvalItem, Span, contains_answer
-from rag.evaluation.metrics import RETRIEVAL_DEPTH, Quote, SystemOutput
+from rag.evaluation.calibration import CalibrationSample, sample_of
+from rag.evaluation.dataset import EvalItem, Span
+from rag.evaluation.metrics import RETRIEVAL_DEPTH, Quote, SystemOutput, is_supporting
 from rag.service import QAComponents
 
 
@@ -58,25 +58,11 @@ class PipelineSystem:
         """Every item answered extractively with no abstention threshold: confidence and correctness."""
         settings = self.components.settings.model_copy(update={"min_answer_score": 0.0})
         answerer = ExtractiveAnswerer(self.components.retriever, settings)
-        samples = []
-        for item in items:
-            answer = answerer.answer(item.question, history=item.history)
-            quoted = " … ".join(c.quote for c in answer.citations)
-            samples.append(
-                CalibrationSample(
-                    id=item.id,
-                    answerable=item.answerable,
-                    confidence=answer.confidence,
-                    answer_correct=item.answerable and not answer.abstained and contains_answer(quoted, item.answers),
-                )
-            )
-        return samples
+        return [sample_of(item, answerer.answer(item.question, history=item.history)) for item in items]
 
     def judged_candidates(self, items: list[EvalItem]) -> list[tuple[float, bool]]:
         """Every candidate the judge weighed for each item (in the reading answered), with its probability
         and whether it supports the gold answer."""
-        from rag.judge_fit import is_supporting
-
         answerer = self.components.extractive
         found = []
         for item in items:
