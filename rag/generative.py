@@ -64,7 +64,7 @@ class GeneratedAnswer(BaseModel):
     quotes: list[GeneratedQuote] = Field(description="The quotes, numbered [1], [2], ... in this order.")
 
 
-SYSTEM_PROMPT = """You answer questions about NATO and space using ONLY the numbered passages you are given.
+SYSTEM_PROMPT = """You answer questions using ONLY the numbered passages you are given.
 Reply with one JSON object and nothing else, in this shape:
 {{"answer": "NATO's centre is in Ramstein [1].", "quotes": [{{"passage": 2, "quote": "exact text"}}]}}
 

@@ -39,7 +39,8 @@ from rag.verify import MAX_CONTEXT_CHARS, MAX_QUOTE_CHARS, QuoteVerification, Sp
 T = TypeVar("T")
 
 INSTRUCTIONS = """\
-Answers questions about five NATO-and-space documents only with verbatim quotes. Every citation names a
+Answers questions about this service's documents (its users' own, or the five NATO-and-space example
+documents) only with verbatim quotes. Every citation names a
 document (doc_id) and character offsets (start, end) of the quote in the original text; `get_passage` shows
 a cited span in place and `verify_quote` checks a quote attributed to the documents. An answer with
 `abstained: true` means the documents do not answer the question."""
