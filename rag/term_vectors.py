@@ -9,6 +9,7 @@ five seeds hold about 1,300 content words).
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
@@ -49,7 +50,9 @@ def term_vectors_for(embedder: Embedder) -> TermVectors:
 
 
 class TermVectors:
-    """Normalised vectors of single words, embedded once each."""
+    """Normalised vectors of single words, embedded once each. Safe to share between the server's answer
+    threads: new words are added under a lock, and a word's id is published only after the matrix holding
+    its row is, so a reader never indexes past the matrix it sees."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
@@ -57,15 +60,19 @@ class TermVectors:
         self._rows: list[np.ndarray] = []
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._text_ids: dict[str, list[int]] = {}  # the same quotes and contexts come back question after question
+        self._lock = threading.Lock()
 
     def ids(self, words: list[str]) -> list[int]:
-        missing = [w for w in dict.fromkeys(words) if w not in self._ids]
-        if missing:
-            vectors = self.embedder.encode(missing)
-            for w, v in zip(missing, vectors, strict=True):
-                self._ids[w] = len(self._rows)
-                self._rows.append(v)
-            self._matrix = np.vstack(self._rows)
+        if any(w not in self._ids for w in words):
+            with self._lock:
+                missing = [w for w in dict.fromkeys(words) if w not in self._ids]
+                if missing:
+                    vectors = self.embedder.encode(missing)
+                    first = len(self._rows)
+                    self._rows.extend(vectors)
+                    self._matrix = np.vstack(self._rows)  # published before the ids that point into it
+                    for n, w in enumerate(missing):
+                        self._ids[w] = first + n
         return [self._ids[w] for w in words]
 
     def prepare(self, texts: list[str]) -> None:

@@ -231,3 +231,20 @@ def test_rag_judge_fit_refuses_the_test_split_under_any_name(tmp_path: Path, mon
     result = CliRunner().invoke(app, ["judge", "fit", "--set", str(renamed), "--out", str(tmp_path / "j.json")])
     assert result.exit_code == 2 and "dev only" in result.output
     assert not (tmp_path / "j.json").exists()
+
+
+def test_answer_threads_sharing_cold_word_vectors_get_the_answers_of_one_thread(components: QAComponents):
+    """The server's answer threads share one TermVectors; words first met by several threads at once must
+    not make a reader index past the matrix it sees (this raised IndexError before the lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import rag.term_vectors as term_vectors
+    from rag.evaluation.dataset import load_eval_set
+
+    items = load_eval_set(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl")[:40]
+    sequential = [components.answerer.answer(i.question, history=i.history) for i in items]
+    term_vectors._SHARED.clear()  # cold: every thread meets new words
+    answerer = ExtractiveAnswerer(components.retriever, components.settings)
+    with ThreadPoolExecutor(8) as pool:
+        concurrent = list(pool.map(lambda i: answerer.answer(i.question, history=i.history), items))
+    assert [a.citations for a in concurrent] == [a.citations for a in sequential]
