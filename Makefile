@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval bench bench-api bench-load bench-ingest clean-index
+.PHONY: install chromium run test lint eval bench bench-api bench-load bench-ingest bench-bulk clean-index
 
 install: $(STAMP)
 
@@ -54,6 +54,10 @@ bench-load: install
 # Seconds per 100 KB to add a document; start-up with a corpus of 1,000 documents (see the script's docstring).
 bench-ingest: install
 	$(BIN)/python eval/bench_ingest.py
+
+# `rag add FOLDER` over 120 new files: a file per commit against batches of 32, and a killed run resumed.
+bench-bulk: install
+	$(BIN)/python eval/bench_bulk.py
 
 clean-index:  # removes uploaded documents too
 	find index -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

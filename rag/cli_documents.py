@@ -41,15 +41,15 @@ def register(app: typer.Typer, domain_errors: Callable[[], AbstractContextManage
         title: Annotated[str | None, typer.Option(help="Title (only with one file).")] = None,
         doc_id: Annotated[str | None, typer.Option("--id", help="Document id (only with one file).")] = None,
         replace: Annotated[bool, typer.Option("--replace", help="Replace a document of the same id.")] = False,
+        batch: Annotated[int, typer.Option(min=1, max=10_000, help="Files cut, embedded and committed together.")] = 32,
     ) -> None:
-        """Add documents to the corpus: only they are embedded; each is committed before the next."""
+        """Add documents to the corpus: only they are embedded, a batch of files per transaction. An
+        interrupted run is resumed by running it again: what was committed is not read or embedded again."""
         from tqdm import tqdm
 
-        from rag.document_writes import DocumentWriter
+        from rag.bulk_add import BulkAdder, Outcome
         from rag.embedding import Embedder
-        from rag.extract import extract_text
         from rag.index_store import sync_index
-        from rag.ingest import prepare_upload
 
         settings: Settings = ctx.obj
         with domain_errors():
@@ -60,31 +60,25 @@ def register(app: typer.Typer, domain_errors: Callable[[], AbstractContextManage
                 raise InvalidDocument("--title and --id name one document; give one file")
             embedder = Embedder(settings.model_path, settings.embed_batch_size)
             sync_index(settings, embedder)  # the store exists and is current before anything is added
-            writer = DocumentWriter(settings, embedder)
-            failed = 0
-            with tqdm(files, desc="Adding", unit="file", disable=not sys.stderr.isatty()) as bar:
-                for path in bar:
-                    bar.set_postfix_str(path.name[-40:])
-                    try:
-                        data = path.read_bytes()
-                        if len(data) > settings.max_upload_bytes:
-                            raise InvalidDocument(f"over the upload limit of {settings.max_upload_bytes} bytes")
-                        prepared = prepare_upload(
-                            extract_text(data, path.name),
-                            settings,
-                            doc_id=doc_id,
-                            title=title,
-                            file_name=path.name,
-                            original=data,
-                        )
-                        result = writer.add(prepared, explicit_id=doc_id is not None, replace=replace)
-                    except RagError as exc:
-                        failed += 1
-                        tqdm.write(f"error: {path}: {exc}", file=sys.stderr)
-                        continue
-                    tqdm.write(f"{result.status} {result.doc_id} ({path})")
-            if failed:
-                raise typer.Exit(2 if failed == len(files) else 1)
+            adder = BulkAdder(settings, embedder, batch=batch)
+            with tqdm(total=len(files), desc="Adding", unit="file", disable=not sys.stderr.isatty()) as bar:
+
+                def report(path: Path, outcome: Outcome) -> None:
+                    bar.update(1)
+                    bar.set_postfix_str(f"{adder.stats.texts_embedded / max(adder.stats.seconds, 1e-9):.0f} texts/s")
+                    if isinstance(outcome, RagError):
+                        tqdm.write(f"error: {path}: {outcome}", file=sys.stderr)
+                    else:
+                        tqdm.write(f"{outcome.status} {outcome.doc_id} ({path})")
+
+                try:
+                    stats = adder.add(files, report, title=title, doc_id=doc_id, replace=replace)
+                except KeyboardInterrupt:
+                    typer.echo(f"interrupted: {adder.stats.summary()}; run the same command to resume", err=True)
+                    raise typer.Exit(130) from None
+            typer.echo(stats.summary(), err=True)
+            if stats.failed:
+                raise typer.Exit(2 if stats.failed == len(files) else 1)
 
     @app.command("remove")
     def remove_command(

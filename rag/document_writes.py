@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from rag.embedding import Embedder
-from rag.errors import DocumentConflict, DocumentNotFound
+from rag.errors import DocumentConflict, DocumentNotFound, RagError
 from rag.index_store import CorpusIndex, load_index, require_writable, write_prepared
 from rag.ingest import PreparedDocument
 from rag.settings import Settings
@@ -84,27 +84,82 @@ class DocumentWriter:
     ) -> WriteResult:
         """Store `prepared`. The same content again is `unchanged`; an id taken by other content is a
         DocumentConflict unless `replace` (PUT)."""
-        doc = prepared.document
+        outcome = self.add_many([prepared], explicit_id=explicit_id, replace=replace, progress=progress)[0]
+        if isinstance(outcome, RagError):
+            raise outcome
+        return outcome
+
+    def add_many(
+        self,
+        prepared: Sequence[PreparedDocument],
+        *,
+        explicit_id: bool,
+        replace: bool = False,
+        progress: bool = False,
+    ) -> list[WriteResult | RagError]:
+        """Store several documents in one transaction (one embedding pass, one commit): for each, its result
+        or the error that kept it out (the others are written all the same). One view is published after."""
+        outcomes: list[WriteResult | RagError] = []
         with self._lock:
             require_writable(self.settings.index_dir)
             with CorpusStore(self.settings.index_dir) as store:
                 stored = store.document_ids()
-                existing = stored.get(doc.doc_id)
-                if existing is not None and existing[0] == doc.sha256 and not self._title_changed(store, prepared):
-                    return WriteResult("unchanged", doc.doc_id, None)
-                if not explicit_id and existing is None:
-                    same = store.doc_with_sha(doc.sha256)
-                    if same is not None:
-                        return WriteResult("unchanged", same, None)
-                if existing is not None and not replace:
-                    raise DocumentConflict(
-                        f"document {doc.doc_id!r} already exists with other content; "
-                        f"replace it with PUT /documents/{doc.doc_id} (rag add --replace)"
-                    )
-                write_prepared(store, [prepared], self.settings, self.encoder, progress=progress)  # type: ignore[arg-type]
-            status: Status = "replaced" if existing is not None else "created"
-            logger.info("%s document %s (%d characters)", status, doc.doc_id, doc.length)
-            return WriteResult(status, doc.doc_id, self._next_view())
+                todo: dict[str, PreparedDocument] = {}
+                pending: list[tuple[int, PreparedDocument, bool]] = []
+                for p in prepared:
+                    try:
+                        outcome = self._check(store, stored, todo, p, explicit_id, replace)
+                    except RagError as exc:
+                        outcomes.append(exc)
+                        continue
+                    outcomes.append(outcome or WriteResult("created", p.document.doc_id, None))
+                    if outcome is None:
+                        todo[p.document.doc_id] = p
+                        pending.append((len(outcomes) - 1, p, p.document.doc_id in stored))
+                if todo:
+                    write_prepared(store, list(todo.values()), self.settings, self.encoder, progress=progress)  # type: ignore[arg-type]
+            if not todo:
+                return outcomes
+            index = self._next_view()
+            for position, p, existed in pending:
+                doc = p.document
+                status: Status = "replaced" if existed else "created"
+                logger.info("%s document %s (%d characters)", status, doc.doc_id, doc.length)
+                outcomes[position] = WriteResult(status, doc.doc_id, index)
+            return outcomes
+
+    def _check(
+        self,
+        store: CorpusStore,
+        stored: dict[str, tuple[str, str]],
+        todo: dict[str, PreparedDocument],
+        prepared: PreparedDocument,
+        explicit_id: bool,
+        replace: bool,
+    ) -> WriteResult | None:
+        """`unchanged` when the store (or this batch) already has it, None when it is to be written; raises
+        DocumentConflict for an id taken by other content without `replace`."""
+        doc = prepared.document
+        earlier = todo.get(doc.doc_id)
+        if earlier is not None:
+            if earlier.document.sha256 == doc.sha256:
+                return WriteResult("unchanged", doc.doc_id, None)
+            raise DocumentConflict(f"document {doc.doc_id!r} is given twice with different content")
+        existing = stored.get(doc.doc_id)
+        if existing is not None and existing[0] == doc.sha256 and not self._title_changed(store, prepared):
+            return WriteResult("unchanged", doc.doc_id, None)
+        if not explicit_id and existing is None:
+            same = store.doc_with_sha(doc.sha256) or next(
+                (d for d, p in todo.items() if p.document.sha256 == doc.sha256), None
+            )
+            if same is not None:
+                return WriteResult("unchanged", same, None)
+        if existing is not None and not replace:
+            raise DocumentConflict(
+                f"document {doc.doc_id!r} already exists with other content; "
+                f"replace it with PUT /documents/{doc.doc_id} (rag add --replace)"
+            )
+        return None
 
     def remove(self, doc_id: str) -> WriteResult:
         with self._lock:

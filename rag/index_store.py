@@ -31,6 +31,7 @@ from rag.embedding import Embedder
 from rag.errors import IndexStoreError
 from rag.extract import PageSpan
 from rag.ingest import (
+    Encode,
     PreparedDocument,
     embed_texts,
     embedding_namespace,
@@ -39,6 +40,7 @@ from rag.ingest import (
     model_description,
     prepare_document,
     to_write,
+    vector_key,
 )
 from rag.settings import Settings
 from rag.store import CorpusStore, MissingVectors, store_path
@@ -48,6 +50,7 @@ logger = logging.getLogger(__name__)
 # Bump when cleaning, sentence splitting, chunking or the indexed text changes: every document is cut again.
 INDEX_FORMAT = 2
 _CHUNKING_LIBRARIES = ("pysbd", "bm25s", "PyStemmer")
+CHECKPOINT_TEXTS = 512  # vectors committed to the cache at a time while a write embeds (about 0.8 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,7 @@ def write_prepared(
     for _attempt in range(3):
         texts = missing_texts(prepared, store, namespace)
         with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts) as bar:
-            fresh = embed_texts(texts, lambda t: embedder.encode(t, progress=bar.update))
+            fresh = embed_checkpointed(texts, lambda t: embedder.encode(t, progress=bar.update), store, namespace)
         embedded += len(texts)
         try:
             meta = store.apply(
@@ -204,6 +207,21 @@ def write_prepared(
         except MissingVectors:
             logger.info("cached vectors were removed by a concurrent write; embedding them again")
     raise IndexStoreError("the corpus changed under this write three times; try again")
+
+
+def embed_checkpointed(
+    texts: list[str], encode: Encode, store: CorpusStore, namespace: str, part: int | None = None
+) -> dict[str, np.ndarray]:
+    """Embed `texts` shortest first (batches of similar length pad less), committing each `part` of vectors
+    to the store's cache as soon as it is embedded, so an interruption loses at most one part."""
+    fresh: dict[str, np.ndarray] = {}
+    ordered = sorted(texts, key=len)
+    part = part or CHECKPOINT_TEXTS
+    for i in range(0, len(ordered), part):
+        vectors = embed_texts(ordered[i : i + part], encode)
+        store.cache_vectors({vector_key(namespace, t): v for t, v in vectors.items()})
+        fresh.update(vectors)
+    return fresh
 
 
 def _dimension(fresh: dict[str, np.ndarray], store: CorpusStore) -> int | None:

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL, sha256 TEXT NOT NULL, debris TEXT NOT NULL, blocks TEXT NOT NULL, pages TEXT NOT NULL,
     original BLOB NOT NULL, original_sha256 TEXT NOT NULL, added_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_sha256 ON documents (sha256);
+CREATE INDEX IF NOT EXISTS documents_original ON documents (original_sha256);
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT NOT NULL REFERENCES documents (doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, block INTEGER NOT NULL, quotable INTEGER NOT NULL,
@@ -152,6 +153,19 @@ class CorpusStore:
         row = self.conn.execute("SELECT doc_id FROM documents WHERE sha256 = ? ORDER BY doc_id", (sha256,)).fetchone()
         return row[0] if row else None
 
+    def docs_with_original(self, shas: Sequence[str]) -> dict[str, str]:
+        """original file sha256 -> the id of a document stored from those exact bytes (the first by id)."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(shas))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            query = (
+                "SELECT original_sha256, min(doc_id) FROM documents "
+                f"WHERE original_sha256 IN ({','.join('?' * len(part))}) GROUP BY original_sha256"
+            )
+            found.update(dict(self.conn.execute(query, part)))
+        return found
+
     def original(self, doc_id: str) -> tuple[bytes, str, str] | None:
         """The uploaded file's bytes, name and media type."""
         row = self.conn.execute(
@@ -190,6 +204,23 @@ class CorpusStore:
         return {d for (d,) in self.conn.execute("SELECT doc_id FROM dismissed_seeds")}
 
     # --- writes ------------------------------------------------------------------------------------
+
+    def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep vectors just embedded, committed, before the documents that use them are written: an
+        interrupted write (a bulk `rag add` killed half-way) does not embed them again when it is resumed."""
+        if not vectors:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def apply(
         self,
