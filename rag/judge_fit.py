@@ -124,9 +124,7 @@ def _folds(n_items: int) -> list[np.ndarray]:
     return [np.arange(f, n_items, FOLDS) for f in range(FOLDS)]
 
 
-def cross_validate(
-    pairs: Pairs, n_items: int, ranker_c: float, answer_c: float, top_k: int = 1
-) -> dict[str, float]:
+def cross_validate(pairs: Pairs, n_items: int, ranker_c: float, answer_c: float, top_k: int = 1) -> dict[str, float]:
     """Out-of-fold quality: how often a pool's best-ranked candidate answers (pools with an answer), and
     the log loss and ROC AUC of the best candidates' probabilities."""
     from sklearn.metrics import log_loss, roc_auc_score
@@ -164,6 +162,17 @@ def calibration_samples(
     return samples
 
 
+def by_category(items: list[EvalItem], samples: list[CalibrationSample], threshold: float) -> dict[str, float]:
+    """Share of each category's questions handled right at `threshold` by the judges that had not seen them
+    (answered with an acceptable answer, or, when unanswerable, abstained on)."""
+    category = {item.id: item.category.value for item in items}
+    handled: dict[str, list[bool]] = {}
+    for s in samples:
+        answered = s.confidence >= threshold
+        handled.setdefault(category[s.id], []).append(s.answer_correct and answered if s.answerable else not answered)
+    return {name: round(sum(v) / len(v), 4) for name, v in sorted(handled.items())}
+
+
 def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, out: Path) -> dict:
     """Fit the judge on `items` (the dev split) and write it to `out`; returns what was measured."""
     answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
@@ -183,10 +192,9 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, o
         ((ac, k) for (rc, ac, k) in grid if rc == ranker_c),
         key=lambda ak: (round(grid[(ranker_c, *ak)]["log_loss"], 4), ak),
     )
-    folds = [
-        fit_model(pairs, ~np.isin(pairs.items, held), ranker_c, answer_c, top_k) for held in _folds(len(items))
-    ]
-    calibration = calibrate(calibration_samples(components, items, folds), 0.0)
+    folds = [fit_model(pairs, ~np.isin(pairs.items, held), ranker_c, answer_c, top_k) for held in _folds(len(items))]
+    samples = calibration_samples(components, items, folds)
+    calibration = calibrate(samples, 0.0)
     final = fit_model(pairs, np.ones(len(pairs.y), dtype=bool), ranker_c, answer_c, top_k)
     point = calibration.recommended
     chosen = grid[(ranker_c, answer_c, top_k)]
@@ -204,6 +212,7 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, o
         "cv_best_candidate_auc": round(chosen["auc"], 4),
         "cv_best_candidate_log_loss": round(chosen["log_loss"], 4),
         "cv_operating_point": point.model_dump(),
+        "cv_by_category": by_category(items, samples, point.threshold),
     }
     model = JudgeModel(FEATURES, final.ranker, final.answerability, point.threshold, meta)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
