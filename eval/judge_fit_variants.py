@@ -18,8 +18,8 @@ from rag.service import load_components
 from rag.settings import Settings
 
 VARIANTS = {
-    "before (best candidate only, C in 0.1/1)": ((0.1, 1.0), (1,)),
-    "now (top 1/3/5, C in 0.1/0.3/1)": (judge_fit.ANSWERABILITY_C, judge_fit.TOP_K),
+    "kept (best candidate only, C in 0.1/1)": ((0.1, 1.0), (1,)),
+    "top-k, tried and not kept (top 1/3/5, C in 0.1/0.3/1)": ((0.1, 0.3, 1.0), (1, 3, 5)),
 }
 
 

@@ -147,12 +147,7 @@ class ExtractiveAnswerer:
         readings = self.resolver.readings(question, history)
         vectors = self.retriever.embedder.encode([r.query for r in readings])
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
-        best = max(judged, key=lambda j: j.confidence)
-        # When the question alone finds the same best quote, the history added nothing: answer it alone.
-        alone = judged[0]
-        if best is not alone and alone.candidates and best.candidates and _same_quote(alone, best):
-            return alone
-        return best
+        return max(judged, key=lambda j: j.confidence)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
@@ -216,8 +211,3 @@ class ExtractiveAnswerer:
 
     def _citation(self, number: int, s: ScoredSentence) -> Citation:
         return cite(self.index.documents[s.doc_id], number, s.start, s.end, s.score)
-
-
-def _same_quote(a: JudgedReading, b: JudgedReading) -> bool:
-    x, y = a.candidates[0], b.candidates[0]
-    return (x.doc_id, x.start, x.end) == (y.doc_id, y.start, y.end)

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         0.15, ge=0.0, le=1.0, description="Bonus of a follow-up's candidates near what the previous answer quoted."
     )
     conflict_ratio: float = Field(
-        0.3, gt=0.0, le=1.0, description="A disagreeing quote must be judged at least this share of the best one."
+        0.4, gt=0.0, le=1.0, description="A disagreeing quote must be judged at least this share of the best one."
     )
     min_conflict_score: float = Field(
         0.2,

@@ -105,18 +105,19 @@ def test_abstains_on_an_in_domain_question_far_from_anything_the_documents_say(c
     assert components.answerer.answer("How many astronauts does NATO employ?").abstained
 
 
-def test_abstains_on_an_in_domain_question_whose_asked_detail_the_documents_never_state(components):
-    # The Aquila satellites are in the documents; their orbit altitude is not.
-    answer = components.answerer.answer("What is the orbit altitude of the Aquila satellites?")
-    assert answer.abstained and answer.citations == []
-
-
-# A known limit, kept visible: at the calibrated operating point (see eval/baseline.md) this in-domain
-# question the documents do not answer still gets a quote on the same topic. Strict: when the answerer learns
-# to abstain on it, this test fails and must be updated.
+# A known limit, kept visible: at the calibrated operating point (see eval/baseline.md) these in-domain
+# questions the documents do not answer still get a quote on the same topic. Strict: when the answerer learns
+# to abstain on them, this test fails and must be updated.
 @pytest.mark.xfail(strict=True, reason="in-domain unanswerable questions look answerable to the scorer")
-def test_abstains_on_who_commands_the_space_operations_centre(components):
-    assert components.answerer.answer("Who commands the NATO Space Operations Centre at Ramstein?").abstained
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the orbit altitude of the Aquila satellites?",
+        "Who commands the NATO Space Operations Centre at Ramstein?",
+    ],
+)
+def test_abstains_on_in_domain_questions_the_documents_do_not_answer(components, question):
+    assert components.answerer.answer(question).abstained
 
 
 def test_corroborating_quotes_come_from_several_documents(components):
