@@ -1,5 +1,5 @@
 """The full `rag judge fit` (cross-validated answering of every dev question by judges that had not seen it)
-for the fit's grid as it was before the top-k answerability examples, and as it is now:
+for the kept grid (each pool's best candidate) and for the top-k answerability examples tried and not kept:
 
     .venv/bin/python eval/judge_fit_variants.py
 
