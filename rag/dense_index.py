@@ -100,7 +100,7 @@ def build_faiss(vectors: np.ndarray, keys: np.ndarray, kind: DenseKind, spec: De
 def kind_of(index: object) -> DenseKind:
     import faiss
 
-    inner = index.index if isinstance(index, faiss.IndexIDMap2) else index
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
     if isinstance(inner, faiss.IndexIVF):
         return "ivf"
     if isinstance(inner, faiss.IndexHNSW):
@@ -118,7 +118,7 @@ def describe(index: object) -> dict[str, object]:
         ivf = faiss.extract_index_ivf(index)
         found |= {"nlist": int(ivf.nlist), "nprobe": int(ivf.nprobe)}
     elif kind == "hnsw":
-        hnsw = index.index.hnsw
+        hnsw = faiss.downcast_index(index.index).hnsw
         found |= {"m": int(hnsw.nb_neighbors(1)), "ef_search": int(hnsw.efSearch)}
     return found
 
