@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval bench bench-api bench-load bench-ingest clean-index
+.PHONY: install chromium run test lint eval bench bench-api bench-load bench-ingest bench-scale clean-index
 
 install: $(STAMP)
 
@@ -54,6 +54,11 @@ bench-load: install
 # Seconds per 100 KB to add a document; start-up with a corpus of 1,000 documents (see the script's docstring).
 bench-ingest: install
 	$(BIN)/python eval/bench_ingest.py
+
+# Dense index and BM25 at 10k, 100k and 1M chunks (issue 13; how the corpora are made: the script's docstring).
+# About 20 min and 4 GiB of RAM at 1M; corpora are cached in ~/.cache/nato-space-rag/bench-scale/.
+bench-scale: install
+	$(BIN)/python eval/bench_scale.py --sizes 10000,100000,1000000
 
 clean-index:  # removes uploaded documents too
 	find index -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

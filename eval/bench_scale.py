@@ -49,6 +49,7 @@ from rag.text import tokenize  # noqa: E402
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nato-space-rag" / "bench-scale"
 DEPTH, K, BLOCK = 30, 10, 65_536
+ANCHORS: int | None = None  # --max-anchors: fewer real texts to embed (the test's quick run); None: all
 
 
 def rss_mib() -> tuple[float, float]:
@@ -90,6 +91,8 @@ def anchors_and_queries(cache: Path) -> tuple[list[str], np.ndarray, list[str], 
     rng = np.random.default_rng(13)
     pool = [t for group in windows[1::3] for t in group]  # two-sentence windows of every document
     texts += [f"{pool[i]} {pool[j]}" for i, j in rng.integers(len(pool), size=(3 * len(texts), 2))]
+    if ANCHORS is not None:
+        texts = [texts[i] for i in np.sort(rng.choice(len(texts), size=min(ANCHORS, len(texts)), replace=False))]
     questions = [item.question for item in load_eval_set(REPO / "eval" / "questions.jsonl")]
     key = hashlib.sha256("\n".join(texts + questions).encode()).hexdigest()[:16]
     path = cache / f"embedded-{key}.npz"
@@ -303,6 +306,7 @@ def serve_worker(size: int, folder: Path, cache: Path) -> dict:
 def run_worker(role: str, sizes: str, folder: Path, args: argparse.Namespace) -> dict | list:
     command = [sys.executable, __file__, "--role", role, "--sizes", sizes, "--data", str(folder)]
     command += ["--kinds", ",".join(args.kinds), "--hnsw-max", str(args.hnsw_max)]
+    command += ["--max-anchors", str(args.max_anchors)] if args.max_anchors else []
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"PYTHONHASHSEED": "0"})
     if done.returncode != 0:
         raise RuntimeError(f"the {role} worker for {sizes} chunks failed:\n{done.stderr[-4000:]}")
@@ -356,9 +360,12 @@ def main() -> None:
     parser.add_argument("--crossover", default="2000,5000,10000,20000,50000,100000,200000", help="'' to skip.")
     parser.add_argument("--out", type=Path, default=REPO / "eval" / "results")
     parser.add_argument("--data", type=Path, default=CACHE)
+    parser.add_argument("--max-anchors", type=int, help="Embed only this many real texts (quick runs, tests).")
     parser.add_argument("--reuse", action="store_true", help="Serve corpora built by an earlier run again.")
     parser.add_argument("--role", choices=("build", "serve", "crossover"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global ANCHORS
+    ANCHORS = args.max_anchors
     args.kinds = ["ivf"] + [k for k in args.kinds.split(",") if k and k != "ivf"]
     if args.role == "crossover":
         print(json.dumps(crossover_worker([int(s) for s in args.sizes.split(",")], CACHE)))

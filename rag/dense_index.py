@@ -35,7 +35,7 @@ class DenseIndexSpec:
     """How the dense index is chosen and tuned (the `# Scale (issue 13)` settings)."""
 
     kind: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
-    exact_max_chunks: int = 100_000
+    exact_max_chunks: int = 20_000
     ivf_nprobe: int = 32
     ivf_train_points: int = 64
     hnsw_m: int = 32

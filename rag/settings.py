@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         description="Dense index: exact up to exact_max_chunks chunks and IVF above (auto), or one kind always.",
     )
     exact_max_chunks: int = Field(
-        100_000, ge=1, description="Largest corpus (in chunks) searched exactly; above it the approximate index."
+        20_000, ge=1, description="Largest corpus (in chunks) searched exactly; above it the approximate index."
     )
     ivf_nprobe: int = Field(32, ge=1, le=65536, description="Inverted lists an IVF query scans (recall vs time).")
     ivf_train_points: int = Field(
