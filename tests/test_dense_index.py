@@ -134,3 +134,18 @@ def test_loaded_view_names_its_dense_index_in_the_manifest(components):
     small = load_index(settings.index_dir, dense=DenseIndexSpec(exact_max_chunks=10))
     assert small.faiss_index.wait(timeout=60)
     assert small.manifest["dense_index"]["kind"] == "ivf" and small.manifest["dense_index"]["nprobe"] == 32
+
+
+def test_hnsw_is_extended_by_id_and_rebuilt_when_chunks_are_removed(components):
+    exact = components.index.faiss_index
+    keys, vectors = exact.keys, _chunk_matrix(exact)
+    spec = DenseIndexSpec(kind="hnsw", background=False)
+    first = ChunkVectors.build(keys[:-8], np.ascontiguousarray(vectors[:-8]), spec=spec)
+    grown = ChunkVectors.build(keys, vectors, previous=first, spec=spec)
+    shrunk = ChunkVectors.build(keys[8:], np.ascontiguousarray(vectors[8:]), previous=grown, spec=spec)
+    assert (first.ntotal, grown.ntotal, shrunk.ntotal) == (len(keys) - 8, len(keys), len(keys) - 8)
+    assert grown.kind == shrunk.kind == "hnsw" and grown.description["m"] == 32
+    for view, offset in ((grown, 0), (shrunk, 8)):
+        for position in range(0, view.ntotal, 7):
+            _scores, found = view.search(vectors[offset + position : offset + position + 1], 1)
+            assert found[0][0] == position
