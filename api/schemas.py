@@ -277,6 +277,7 @@ class VersionInfo(BaseModel):
             "index_build_id": "20261122T002314-9536eedc",
             "index_built_at": "2026-11-22T00:23:14+00:00",
             "index_format": 1,
+            "dense_index": {"kind": "flat", "vectors": 70, "dimension": 384},
         }
     )
 
@@ -290,3 +291,7 @@ class VersionInfo(BaseModel):
     index_build_id: str
     index_built_at: str
     index_format: int
+    dense_index: dict[str, int | str] = Field(
+        description="The FAISS index searched and its parameters (kind flat, ivf or hnsw; nlist and nprobe for "
+        "ivf); `building` names an approximate index being trained in the background while this one serves."
+    )

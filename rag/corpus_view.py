@@ -4,7 +4,8 @@ A view is made from per-document entries (read from the store once, then reused)
 the changed documents are read back: the others' sentences, chunks and vectors are shared with the
 previous view. Chunk vectors live in a FAISS index keyed by the store's chunk keys, updated by id (a
 removal deletes its ids, an addition adds its own) on a copy, so readers of the previous view are never
-disturbed; the view maps FAISS ids to chunk positions, as the rest of the code expects.
+disturbed; the view maps FAISS ids to chunk positions, as the rest of the code expects. Which FAISS index
+(exact or approximate, by the corpus's size) is `rag.dense_index`'s choice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from rag.chunking import Chunk, Sentence
 from rag.cleaning import Debris, Span, clean_slice
 from rag.corpus import Document
+from rag.dense_index import ChunkVectors, DenseIndexSpec
 from rag.errors import IndexDamaged
 from rag.extract import PageSpan
 from rag.store import ChunkRow, CorpusStore, DocumentRow
@@ -86,53 +88,6 @@ def _stack(rows: list[np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(np.vstack(rows), dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
 
 
-class ChunkVectors:
-    """FAISS inner-product index over chunk vectors, with ids; `search` and `reconstruct` speak positions."""
-
-    def __init__(self, index: object, keys: np.ndarray) -> None:
-        self.index = index
-        self.keys = keys  # position -> FAISS id (chunk key)
-        self._order = np.argsort(keys, kind="stable")
-        self._sorted = keys[self._order]
-
-    @classmethod
-    def build(cls, keys: np.ndarray, vectors: np.ndarray, previous: ChunkVectors | None = None) -> ChunkVectors:
-        """The index for these chunks: `previous` updated by id when given (on a copy), else built anew."""
-        import faiss
-
-        if previous is None or previous.index.d != vectors.shape[1]:
-            index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
-            index.add_with_ids(vectors, keys)
-            return cls(index, keys)
-        index = faiss.clone_index(previous.index)
-        old, new = set(previous.keys.tolist()), set(keys.tolist())
-        removed = np.array(sorted(old - new), dtype=np.int64)
-        if len(removed):
-            index.remove_ids(removed)
-        added = np.array([i for i, k in enumerate(keys.tolist()) if k not in old], dtype=np.int64)
-        if len(added):
-            index.add_with_ids(np.ascontiguousarray(vectors[added]), keys[added])
-        return cls(index, keys)
-
-    @property
-    def ntotal(self) -> int:
-        return int(self.index.ntotal)
-
-    @property
-    def d(self) -> int:
-        return int(self.index.d)
-
-    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """FAISS's search, with chunk positions instead of ids (-1 where fewer than `k` exist)."""
-        scores, ids = self.index.search(x, k)
-        where = np.clip(np.searchsorted(self._sorted, ids), 0, max(len(self._sorted) - 1, 0))
-        positions = np.where(ids >= 0, self._order[where], -1)
-        return scores, positions
-
-    def reconstruct(self, position: int) -> np.ndarray:
-        return self.index.reconstruct(int(self.keys[position]))
-
-
 @dataclass(frozen=True, slots=True)
 class ViewParts:
     """Everything of a view but its manifest and path."""
@@ -146,8 +101,11 @@ class ViewParts:
     bm25: object
 
 
-def assemble(entries: dict[str, DocumentEntry], previous: ChunkVectors | None = None) -> ViewParts:
-    """Number sentences and chunks across documents (sorted by id) and build the two rankers over them."""
+def assemble(
+    entries: dict[str, DocumentEntry], previous: ChunkVectors | None = None, spec: DenseIndexSpec | None = None
+) -> ViewParts:
+    """Number sentences and chunks across documents (sorted by id) and build the two rankers over them
+    (the dense index as `spec` chooses it for the corpus's size, see `rag.dense_index`)."""
     import bm25s
 
     sentences: list[Sentence] = []
@@ -173,6 +131,8 @@ def assemble(entries: dict[str, DocumentEntry], previous: ChunkVectors | None = 
         chunks=chunks,
         sentence_vectors=np.vstack([e.sentence_vectors for e in ordered]),
         context_vectors=np.vstack([e.context_vectors for e in ordered]),
-        faiss_index=ChunkVectors.build(np.array(keys, dtype=np.int64), np.ascontiguousarray(chunk_vectors), previous),
+        faiss_index=ChunkVectors.build(
+            np.array(keys, dtype=np.int64), np.ascontiguousarray(chunk_vectors), previous, spec
+        ),
         bm25=bm25,
     )

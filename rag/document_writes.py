@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from rag.dense_index import DenseIndexSpec
 from rag.embedding import Embedder
 from rag.errors import DocumentConflict, DocumentNotFound, RagError
 from rag.index_store import CorpusIndex, load_index, require_writable, write_prepared
@@ -196,6 +197,6 @@ class DocumentWriter:
         if self.publish is None:
             return None
         current = self.view() if self.view else None
-        index = load_index(self.settings.index_dir, previous=current)
+        index = load_index(self.settings.index_dir, previous=current, dense=DenseIndexSpec.from_settings(self.settings))
         self.publish(index)
         return index

@@ -27,6 +27,7 @@ import numpy as np
 from rag.chunking import Chunk, Sentence
 from rag.corpus import Document, corpus_hash, load_corpus
 from rag.corpus_view import DocumentEntry, assemble, read_entries
+from rag.dense_index import DenseIndexSpec
 from rag.embedding import Embedder
 from rag.errors import IndexStoreError
 from rag.extract import PageSpan
@@ -271,9 +272,12 @@ def _remove_old_layout(index_dir: Path) -> None:
 # --- load --------------------------------------------------------------------------------------------
 
 
-def load_index(index_dir: Path, previous: CorpusIndex | None = None) -> CorpusIndex:
+def load_index(
+    index_dir: Path, previous: CorpusIndex | None = None, dense: DenseIndexSpec | None = None
+) -> CorpusIndex:
     """The store's current version as a view. With `previous` (an earlier view of the same store), the
-    documents it holds in the same version are reused and only the others are read."""
+    documents it holds in the same version are reused and only the others are read. `dense` (default: the
+    settings' defaults) chooses the dense index for the corpus's size."""
     if not store_path(index_dir).is_file():
         raise IndexStoreError(f"no index in {index_dir}; run `rag index`")
     with CorpusStore(index_dir, create=False) as store, store.reading():
@@ -287,10 +291,11 @@ def load_index(index_dir: Path, previous: CorpusIndex | None = None) -> CorpusIn
         entries = {**kept, **read_entries(store, sorted(set(versions) - set(kept)))}
     if not entries:
         raise IndexStoreError(f"the corpus in {index_dir} has no documents; add one with `rag add`")
-    parts = assemble(entries, previous.faiss_index if previous is not None else None)  # type: ignore[arg-type]
+    parts = assemble(entries, previous.faiss_index if previous is not None else None, dense)  # type: ignore[arg-type]
     return CorpusIndex(
         path=store_path(index_dir),
-        manifest=_manifest(meta, entries, parts.chunks, len(parts.sentences)),
+        manifest=_manifest(meta, entries, parts.chunks, len(parts.sentences))
+        | {"dense_index": parts.faiss_index.description},
         documents=parts.documents,
         sentences=parts.sentences,
         chunks=parts.chunks,
@@ -338,4 +343,4 @@ def _manifest(meta: dict, entries: dict[str, DocumentEntry], chunks: list[Chunk]
 def open_index(settings: Settings, embedder: Embedder, progress: bool = False, force: bool = False) -> CorpusIndex:
     """The index for these settings, synchronised with the seeds folder first (see the module's docstring)."""
     sync_index(settings, embedder, progress=progress, force=force)
-    return load_index(settings.index_dir)
+    return load_index(settings.index_dir, dense=DenseIndexSpec.from_settings(settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from rag.chunking import Chunk
 from rag.embedding import TextEncoder
 from rag.errors import InvalidQuery
 from rag.index_store import CorpusIndex
+from rag.lexical_index import bm25_scores_of, bm25_top
 from rag.settings import Settings
 from rag.text import tokenize
 
@@ -54,8 +56,26 @@ def validate_question(question: object, max_chars: int) -> str:
     return stripped
 
 
+class DenseRanking(Protocol):
+    """The dense half of hybrid retrieval: what a backend (FAISS here, Milvus elsewhere) overrides."""
+
+    def dense_top(self, vector: np.ndarray, depth: int) -> dict[int, float]: ...
+
+    def dense_scores_of(self, vector: np.ndarray, positions: list[int]) -> dict[int, float]: ...
+
+
+class LexicalRanking(Protocol):
+    """The lexical half: the BM25 top of the ranking, and the score of given chunks (positions)."""
+
+    def bm25_top(self, query: str, depth: int) -> dict[int, float]: ...
+
+    def bm25_scores_of(self, query: str, positions: list[int]) -> dict[int, float]: ...
+
+
 class HybridRetriever:
-    """Ranks the chunks of a loaded index for a query (dense + BM25, fused)."""
+    """Ranks the chunks of a loaded index for a query (dense + BM25, fused). It is both rankings
+    (`DenseRanking`, `LexicalRanking`) over the in-memory view; another backend subclasses it and
+    overrides those four methods (and `chunk_at`/`chunk_total` if its chunks live elsewhere)."""
 
     def __init__(self, index: CorpusIndex, embedder: TextEncoder, settings: Settings) -> None:
         self.index = index
@@ -71,38 +91,51 @@ class HybridRetriever:
         k = self.settings.default_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
             raise InvalidQuery(f"k must be an integer from 1 to {self.settings.max_k}, got {k!r}")
-        n = len(self.index.chunks)
-        depth = min(n, max(self.settings.candidates_per_ranker, k))
+        depth = min(self.chunk_total(), max(self.settings.candidates_per_ranker, k))
         vector = self.embed_query(query) if query_vector is None else query_vector
 
         dense = self.dense_top(vector, depth)
-        bm25_all = self.bm25_scores(query)
-        bm25_ranking = [int(i) for i in np.argsort(-bm25_all, kind="stable")[:depth] if bm25_all[i] > 0]
-
-        rankings = {"hybrid": [list(dense), bm25_ranking], "dense": [list(dense)], "bm25": [bm25_ranking]}
+        lexical = self.bm25_top(query, depth)
+        rankings = {"hybrid": [list(dense), list(lexical)], "dense": [list(dense)], "bm25": [list(lexical)]}
         fused = fuse_rankings(rankings[self.settings.retrieval], k=self.settings.rrf_k)
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        dense_scores = dense | self.dense_scores_of(vector, [i for i in best if i not in dense])
+        bm25_scores = lexical | self.bm25_scores_of(query, [i for i in best if i not in lexical])
         return [
             Passage(
-                chunk=self.index.chunks[i],
+                chunk=self.chunk_at(i),
                 rank=r,
-                dense_score=dense[i] if i in dense else self._dense_score(vector, i),
-                bm25_score=float(bm25_all[i]),
+                dense_score=dense_scores[i],
+                bm25_score=bm25_scores[i],
                 fused_score=float(fused[i]),
             )
             for r, i in enumerate(best, start=1)
         ]
 
+    def chunk_total(self) -> int:
+        return len(self.index.chunks)
+
+    def chunk_at(self, position: int) -> Chunk:
+        return self.index.chunks[position]
+
+    def bm25_top(self, query: str, depth: int) -> dict[int, float]:
+        """Chunk position -> BM25 score of the `depth` best chunks (score > 0), best first."""
+        return bm25_top(self.index.bm25, tokenize([query])[0], depth)
+
+    def bm25_scores_of(self, query: str, positions: list[int]) -> dict[int, float]:
+        return bm25_scores_of(self.index.bm25, tokenize([query])[0], positions) if positions else {}
+
     def bm25_scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every chunk (for analyses; `search` does not score the whole corpus)."""
         tokens = tokenize([query])[0]
         if not tokens:
-            return np.zeros(len(self.index.chunks), dtype=np.float32)
+            return np.zeros(self.chunk_total(), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
 
     def dense_top(self, vector: np.ndarray, depth: int) -> dict[int, float]:
-        """Chunk id -> cosine similarity for the `depth` nearest chunks, best first."""
+        """Chunk position -> cosine similarity for the `depth` nearest chunks, best first."""
         scores, ids = self.index.faiss_index.search(vector.reshape(1, -1).astype(np.float32), depth)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
-    def _dense_score(self, vector: np.ndarray, chunk_id: int) -> float:
-        return float(self.index.faiss_index.reconstruct(chunk_id) @ vector)
+    def dense_scores_of(self, vector: np.ndarray, positions: list[int]) -> dict[int, float]:
+        return {i: float(self.index.faiss_index.reconstruct(i) @ vector) for i in positions}

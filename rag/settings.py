@@ -134,6 +134,22 @@ class Settings(BaseSettings):
         description="Longest text a document may have once extracted: its embedding takes minutes per MB.",
     )
 
+    # Scale (issue 13): the dense index chosen by the corpus's size (rag/dense_index.py). Defaults measured by
+    # `make bench-scale` (eval/results/bench-scale.md).
+    dense_index: Literal["auto", "flat", "ivf", "hnsw"] = Field(
+        "auto",
+        description="Dense index: exact up to exact_max_chunks chunks and IVF above (auto), or one kind always.",
+    )
+    exact_max_chunks: int = Field(
+        20_000, ge=1, description="Largest corpus (in chunks) searched exactly; above it the approximate index."
+    )
+    ivf_nprobe: int = Field(32, ge=1, le=65536, description="Inverted lists an IVF query scans (recall vs time).")
+    ivf_train_points: int = Field(
+        64, ge=1, le=1024, description="Training sample of the IVF k-means, in points per inverted list."
+    )
+    hnsw_m: int = Field(32, ge=4, le=256, description="Neighbours per HNSW node (dense_index=hnsw).")
+    hnsw_ef_search: int = Field(128, ge=1, le=65536, description="HNSW candidate list per query (recall vs time).")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:

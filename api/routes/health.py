@@ -53,6 +53,7 @@ def router(settings: Settings) -> APIRouter:
             index_build_id=manifest["build_id"],
             index_built_at=manifest["built_at"],
             index_format=manifest["format"],
+            dense_index=dict(manifest.get("dense_index", {})),
         )
 
     return routes
