@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--uri", required=True, help="RAG_MILVUS_URI: a .db path (Milvus Lite) or http://host:port")
     parser.add_argument("--collection", default="rag_compare")
     parser.add_argument("-k", type=int, default=20)
+    parser.add_argument("--analyzer", choices=["project", "english"], default="project", help="RAG_MILVUS_ANALYZER")
     parser.add_argument("--bm25", action="store_true", help="also compare the BM25 rankings alone")
     args = parser.parse_args()
 
@@ -57,7 +58,9 @@ def main() -> None:
     milvus = MilvusRetriever.over(
         parts.index,
         faiss.embedder,
-        Settings(vector_store="milvus", milvus_uri=args.uri, milvus_collection=args.collection),
+        Settings(
+            vector_store="milvus", milvus_uri=args.uri, milvus_collection=args.collection, milvus_analyzer=args.analyzer
+        ),
     )
     sync_s = time.perf_counter() - started
     same_list = same_top3 = same_topk = 0

@@ -62,11 +62,11 @@ class MilvusRetriever(HybridRetriever):
         bm25: dict[int, float] = {}
         if mode == "hybrid" and self.collection.full_text and terms:
             fused: dict[int, float] = {}
-            for key, score, stored in self.collection.fused(vector, terms, depth, self.settings.rrf_k):
+            for key, score, stored in self.collection.fused(vector, query, terms, depth, self.settings.rrf_k):
                 if key in self.positions:
                     fused[self.positions[key]] = score
                     dense[self.positions[key]] = float(stored @ vector)
-            bm25 = self._known(self.collection.lexical(terms, depth))
+            bm25 = self._known(self.collection.lexical(query, terms, depth))
         else:
             dense = self._known(self.collection.dense(vector, depth))
             bm25 = self._bm25(query, terms, depth)
@@ -89,7 +89,7 @@ class MilvusRetriever(HybridRetriever):
         if not terms:
             return {}
         if self.collection.full_text:
-            return self._known(self.collection.lexical(terms, depth))
+            return self._known(self.collection.lexical(query, terms, depth))
         scores = self.bm25_scores(query)
         return {int(i): float(scores[i]) for i in np.argsort(-scores, kind="stable")[:depth] if scores[i] > 0}
 

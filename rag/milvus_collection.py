@@ -31,12 +31,16 @@ from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-COLLECTION_FORMAT = 1
+COLLECTION_FORMAT = 2
 MAX_VARCHAR_BYTES = 65_535  # Milvus's limit for a VARCHAR field
 # Read-your-writes for this client (it synchronises before it serves a view) without Strong's wait for the
 # server's time tick on every search (~390 ms a search on a 2.3.5 server, against ~8 ms).
 CONSISTENCY = "Session"
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the in-memory ranking uses
+# BM25's analyzer: `project` splits the chunk's stored tokens (rag.text.tokenize: stop words and question
+# words dropped, possessives removed, Snowball stems), so Milvus scores the terms bm25s scores; `english` is
+# Milvus's own English analyzer over the clean chunk text (measured against it: see docs/milvus.md).
+ANALYZERS: dict[str, dict[str, object]] = {"project": {"tokenizer": "whitespace"}, "english": {"type": "english"}}
 _UPSERT_BATCH, _DELETE_BATCH, _SCAN_BATCH = 256, 1000, 4096
 
 
@@ -116,6 +120,8 @@ class MilvusChunks:
             self.full_text = has_full_text(self._version())
         except Exception as exc:  # pymilvus raises its own and gRPC's errors; say which Milvus failed
             raise IndexStoreError(f"cannot use Milvus at {self.uri}: {exc}") from exc
+        # The iterator warns on every scan that 2.3 servers and Lite give no MVCC timestamp; its fallback is fine.
+        logging.getLogger("pymilvus.orm.iterator").setLevel(logging.ERROR)
         logger.info("Milvus at %s: BM25 %s", self.uri, "in Milvus" if self.full_text else "ranked locally")
 
     def _version(self) -> str:
@@ -137,6 +143,7 @@ class MilvusChunks:
             "model": (index.manifest.get("model") or {}).get("weights_sha256"),
             "full_text": self.full_text,
             "index": self.settings.milvus_index,
+            "analyzer": self.settings.milvus_analyzer if self.full_text else None,
             "consistency": CONSISTENCY,
         }
 
@@ -157,6 +164,7 @@ class MilvusChunks:
 
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False, description=description)
         schema.add_field("chunk_key", DataType.INT64, is_primary=True)
+        schema.add_field("generation", DataType.INT64)  # of the store that wrote the row (see `sync`)
         schema.add_field("doc_id", DataType.VARCHAR, max_length=512)
         schema.add_field("start_char", DataType.INT64)
         schema.add_field("end_char", DataType.INT64)
@@ -175,7 +183,7 @@ class MilvusChunks:
                 DataType.VARCHAR,
                 max_length=MAX_VARCHAR_BYTES,
                 enable_analyzer=True,
-                analyzer_params={"tokenizer": "whitespace"},  # the terms are the project's own tokens
+                analyzer_params=ANALYZERS[self.settings.milvus_analyzer],
             )
             schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
             schema.add_function(
@@ -192,20 +200,26 @@ class MilvusChunks:
                 metric_type="BM25",
                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
             )
-        self.client.create_collection(self.name, schema=schema, index_params=index_params, consistency_level=CONSISTENCY)
+        self.client.create_collection(
+            self.name, schema=schema, index_params=index_params, consistency_level=CONSISTENCY
+        )
         self.client.load_collection(self.name)
 
     # --- synchronisation ------------------------------------------------------------------------------
 
     def keys(self) -> set[int]:
-        """Every chunk key in the collection (read in pages, so a large collection is fine)."""
-        found: set[int] = set()
+        """Every chunk key in the collection."""
+        return set(self.generations())
+
+    def generations(self) -> dict[int, int]:
+        """Chunk key -> generation of the store that wrote it, for every row (read in pages)."""
+        found: dict[int, int] = {}
         iterator = self.client.query_iterator(
-            self.name, batch_size=_SCAN_BATCH, filter="chunk_key >= 0", output_fields=["chunk_key"]
+            self.name, batch_size=_SCAN_BATCH, filter="chunk_key >= 0", output_fields=["chunk_key", "generation"]
         )
         try:
             while page := iterator.next():
-                found.update(int(row["chunk_key"]) for row in page)
+                found.update((int(row["chunk_key"]), int(row["generation"])) for row in page)
         finally:
             iterator.close()
         return found
@@ -213,26 +227,26 @@ class MilvusChunks:
     def sync(self, index: CorpusIndex) -> tuple[int, int]:
         """Bring the collection in step with `index`; returns (chunks upserted, chunks deleted).
 
-        Keys above the view's newest are left alone: they belong to a newer version of the store that
-        another process already mirrored (keys are never reused, so a newer chunk has a larger key)."""
+        Every row records the generation of the store that wrote it; rows written by a newer generation than
+        the view's (another process already mirrored a newer version of the store) are left alone."""
         records = chunk_records(index)
         self.ensure(self.descriptor(index))
-        present = self.keys()
+        present = self.generations()
         wanted = {r.key for r in records}
-        newest = max(wanted, default=-1)
-        gone = sorted(k for k in present if k not in wanted and k <= newest)
+        gone = sorted(k for k, generation in present.items() if k not in wanted and generation <= index.generation)
         for batch in _batches(gone, _DELETE_BATCH):
             self.client.delete(self.name, ids=batch)
         missing = [r for r in records if r.key not in present]
         for batch in _batches(missing, _UPSERT_BATCH):
-            self.client.upsert(self.name, [self._row(r) for r in batch])
+            self.client.upsert(self.name, [self._row(r, index.generation) for r in batch])
         if gone or missing:
             logger.info("Milvus collection %s: %d chunks upserted, %d deleted", self.name, len(missing), len(gone))
         return len(missing), len(gone)
 
-    def _row(self, record: ChunkRecord) -> dict[str, object]:
+    def _row(self, record: ChunkRecord, generation: int) -> dict[str, object]:
         row: dict[str, object] = {
             "chunk_key": record.key,
+            "generation": generation,
             "doc_id": record.doc_id,
             "start_char": record.start,
             "end_char": record.end,
@@ -240,7 +254,7 @@ class MilvusChunks:
             "vector": np.asarray(record.vector, dtype=np.float32).tolist(),
         }
         if self.full_text:
-            row["terms"] = fit_varchar(record.terms)
+            row["terms"] = fit_varchar(record.terms if self.settings.milvus_analyzer == "project" else record.text)
         return row
 
     # --- searches (keys and scores, best first) ---------------------------------------------------------
@@ -256,17 +270,25 @@ class MilvusChunks:
         )
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
-    def lexical(self, terms: list[str], depth: int) -> list[tuple[int, float]]:
-        """(chunk key, BM25 score) of the `depth` best chunks by Milvus's BM25 over these terms."""
+    def bm25_query(self, query: str, terms: list[str]) -> str:
+        """What Milvus's analyzer gets for a query: the project's tokens, or the query itself (`english`)."""
+        return " ".join(terms) if self.settings.milvus_analyzer == "project" else query
+
+    def lexical(self, query: str, terms: list[str], depth: int) -> list[tuple[int, float]]:
+        """(chunk key, BM25 score) of the `depth` best chunks by Milvus's BM25 (`terms`: `query` tokenised)."""
         if not self.full_text:
             raise IndexStoreError(f"Milvus at {self.uri} has no BM25 function (it needs Milvus 2.5 or later)")
         hits = self.client.search(
-            self.name, data=[" ".join(terms)], anns_field="sparse", limit=depth, search_params={"metric_type": "BM25"}
+            self.name,
+            data=[self.bm25_query(query, terms)],
+            anns_field="sparse",
+            limit=depth,
+            search_params={"metric_type": "BM25"},
         )
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
     def fused(
-        self, vector: np.ndarray, terms: list[str], depth: int, rrf_k: int
+        self, vector: np.ndarray, query: str, terms: list[str], depth: int, rrf_k: int
     ) -> list[tuple[int, float, np.ndarray]]:
         """(chunk key, RRF score, vector) of every chunk in the dense or the BM25 top `depth`, fused by
         Milvus (hybrid search with RRFRanker(rrf_k))."""
@@ -279,7 +301,7 @@ class MilvusChunks:
                 {"metric_type": "IP", "params": _search_params(self.settings.milvus_index, depth)},
                 depth,
             ),
-            AnnSearchRequest([" ".join(terms)], "sparse", {"metric_type": "BM25"}, depth),
+            AnnSearchRequest([self.bm25_query(query, terms)], "sparse", {"metric_type": "BM25"}, depth),
         ]
         hits = self.client.hybrid_search(
             self.name, requests, RRFRanker(rrf_k), limit=2 * depth, output_fields=["vector"]

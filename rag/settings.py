@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     milvus_index: Literal["AUTOINDEX", "FLAT", "HNSW", "IVF_FLAT"] = Field(
         "AUTOINDEX", description="Vector index of the collection; AUTOINDEX lets Milvus choose (FLAT on Milvus Lite)."
     )
+    milvus_analyzer: Literal["project", "english"] = Field(
+        "project",
+        description="BM25 analyzer in Milvus: the project's own tokens (stemmed, as the in-memory BM25), or "
+        "Milvus's built-in English analyzer over the chunk text.",
+    )
     milvus_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on a Milvus call after this long.")
 
     @model_validator(mode="after")
