@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,8 +117,10 @@ class MilvusChunks:
         if is_lite(self.uri):
             Path(self.uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.client = MilvusClient(**options)
-            self.full_text = has_full_text(self._version())
+            with warnings.catch_warnings():  # milvus-lite 2.5.1 imports the deprecated pkg_resources
+                warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+                self.client = MilvusClient(**options)
+                self.full_text = has_full_text(self._version())
         except Exception as exc:  # pymilvus raises its own and gRPC's errors; say which Milvus failed
             raise IndexStoreError(f"cannot use Milvus at {self.uri}: {exc}") from exc
         # The iterator warns on every scan that 2.3 servers and Lite give no MVCC timestamp; its fallback is fine.
