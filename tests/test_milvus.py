@@ -205,3 +205,19 @@ def test_collection_describing_another_store_is_rebuilt(backend: QAComponents, t
     assert collection.keys() == set()  # dropped and created anew
     assert MilvusRetriever.over(backend.index, backend.retriever.embedder, backend.settings, backend.retriever)
     assert collection.keys() == set(backend.retriever.keys)
+
+
+def test_milvus_english_analyzer_ranks_by_its_own_tokens(backend: QAComponents):
+    if not backend.retriever.collection.full_text:
+        pytest.skip("this Milvus has no BM25 function, so no analyzer")
+    settings = backend.settings.model_copy(
+        update={"milvus_analyzer": "english", "milvus_collection": f"{backend.settings.milvus_collection}_en"}
+    )
+    english = MilvusRetriever.over(backend.index, backend.retriever.embedder, settings)
+    try:
+        query = "Ramstein operations centre"
+        hits = english._bm25(query, ["ramstein", "oper", "centr"], 5)
+        assert hits and "Ramstein" in backend.index.chunks[next(iter(hits))].text
+        assert english.collection.descriptor(backend.index)["analyzer"] == "english"
+    finally:
+        english.collection.drop()
