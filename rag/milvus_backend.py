@@ -17,7 +17,7 @@ import numpy as np
 from rag.embedding import TextEncoder
 from rag.errors import InvalidQuery
 from rag.index_store import CorpusIndex
-from rag.milvus_collection import MilvusChunks, chunk_records
+from rag.milvus_collection import MilvusChunks, chunk_records, milvus_errors
 from rag.retrieval import HybridRetriever, Passage, fuse_rankings, validate_question
 from rag.settings import Settings
 from rag.text import tokenize
@@ -39,7 +39,8 @@ class MilvusRetriever(HybridRetriever):
         """A retriever over `index`, its collection synchronised with it first; the previous retriever's
         connection is reused when there is one."""
         chunks = previous.collection if isinstance(previous, MilvusRetriever) else MilvusChunks(settings)
-        chunks.sync(index)
+        with milvus_errors(f"synchronise the collection {chunks.name}", chunks.uri):
+            chunks.sync(index)
         return cls(index, embedder, settings, chunks)
 
     @property
@@ -48,7 +49,12 @@ class MilvusRetriever(HybridRetriever):
         return "milvus" if self.collection.full_text else "client"
 
     def search(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
-        """The `k` best passages for `query`, best first (the contract of `HybridRetriever.search`)."""
+        """The `k` best passages for `query`, best first (the contract of `HybridRetriever.search`); an
+        IndexStoreError when Milvus fails."""
+        with milvus_errors(f"search the collection {self.collection.name}", self.collection.uri):
+            return self._search(query, k, query_vector)
+
+    def _search(self, query: str, k: int | None, query_vector: np.ndarray | None) -> list[Passage]:
         query = validate_question(query, self.settings.max_question_chars)
         k = self.settings.default_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:

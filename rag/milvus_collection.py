@@ -15,6 +15,7 @@ scores exactly the terms the in-memory bm25s index scores, with bm25s's k1 and b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -92,6 +93,18 @@ def has_full_text(version: str) -> bool:
         return False
     major, minor = (int(x) for x in found[-1])
     return (major, minor) >= (2, 5)
+
+
+@contextlib.contextmanager
+def milvus_errors(action: str, uri: str) -> Iterator[None]:
+    """Milvus's and gRPC's errors as IndexStoreError (the API answers 503), naming what failed where."""
+    import grpc
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        yield
+    except (MilvusException, grpc.RpcError) as exc:
+        raise IndexStoreError(f"cannot {action} in Milvus at {uri}: {exc}") from exc
 
 
 def is_lite(uri: str) -> bool:

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from rag.errors import IndexStoreError
 from rag.milvus_backend import MilvusRetriever
 from rag.milvus_collection import has_full_text
 from rag.retrieval import HybridRetriever
@@ -196,6 +197,18 @@ def test_settings_refuse_a_missing_or_malformed_uri(monkeypatch: pytest.MonkeyPa
 )
 def test_bm25_support_is_read_from_the_version(version: str, expected: bool):
     assert has_full_text(version) is expected
+
+
+def test_a_failing_milvus_is_an_index_store_error_and_the_next_sync_repairs_it(backend: QAComponents):
+    collection = backend.retriever.collection
+    collection.drop()  # the collection gone under a running service
+    with pytest.raises(IndexStoreError, match="cannot search the collection"):
+        backend.retriever.search("Where is the NATO Space Operations Centre?")
+    with TestClient(create_app(components=backend)) as client:
+        response = client.get("/search", params={"q": "Where is the NATO Space Operations Centre?"})
+        assert response.status_code == 503 and "Milvus" in response.json()["error"]["message"]
+    repaired = MilvusRetriever.over(backend.index, backend.retriever.embedder, backend.settings, backend.retriever)
+    assert repaired.search("Where is the NATO Space Operations Centre?")[0].doc_id == "002_685e0ef70b0e745a"
 
 
 def test_collection_describing_another_store_is_rebuilt(backend: QAComponents, tmp_path: Path):
