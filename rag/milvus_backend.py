@@ -17,7 +17,8 @@ import numpy as np
 from rag.embedding import TextEncoder
 from rag.errors import InvalidQuery
 from rag.index_store import CorpusIndex
-from rag.milvus_collection import MilvusChunks, chunk_records, milvus_errors
+from rag.milvus_collection import MilvusChunks
+from rag.milvus_schema import chunk_records, milvus_errors
 from rag.retrieval import HybridRetriever, Passage, fuse_rankings, validate_question
 from rag.settings import Settings
 from rag.text import tokenize

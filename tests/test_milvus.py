@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.errors import IndexStoreError
 from rag.milvus_backend import MilvusRetriever
-from rag.milvus_collection import has_full_text
+from rag.milvus_schema import has_full_text
 from rag.retrieval import HybridRetriever
 from rag.service import QAComponents, load_components
 from rag.settings import Settings
