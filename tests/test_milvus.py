@@ -1,6 +1,6 @@
 """The Milvus backend (RAG_VECTOR_STORE=milvus) against Milvus Lite and a real Milvus server.
 
-The server is PyPI's `milvus` package (Milvus 2.3.5 standalone), started once per session on free ports in a
+The server is PyPI's `milvus` package (Milvus 2.3.5 standalone), started once for this module on free ports in a
 temporary folder (`tests/milvus_server.py`). It has no BM25 function, so it runs the client-side fusion path;
 Milvus Lite (2.5) runs BM25 and RRF inside Milvus. Each backend gets a copy of the session's store and its own
 collection, once per module: retrieval is compared with the FAISS path on the dev questions, and the API is
@@ -43,9 +43,9 @@ def dev_queries() -> list[str]:
     return queries
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Milvus server for the session; a missing one fails the run under CI and skips otherwise."""
+    """A real Milvus server for this module (stopped after it); a missing one fails under CI, else skips."""
     try:
         with milvus_server(tmp_path_factory.mktemp("milvus-server")) as uri:
             yield uri
