@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval bench bench-api bench-load bench-ingest bench-bulk bench-scale clean-index
+.PHONY: install chromium run test lint eval eval-milvus bench bench-api bench-load bench-ingest bench-bulk bench-scale clean-index
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ test: lint chromium
 # A full evaluation run (ours beside the LangChain peer); the report lands in eval/results/.
 eval: install
 	$(BIN)/rag eval
+
+# The quality gate with RAG_VECTOR_STORE=milvus, on Milvus Lite and on the bundled Milvus 2.3.5 server (docs/milvus.md).
+eval-milvus: install
+	$(BIN)/rag index
+	$(BIN)/python eval/eval_milvus.py
 
 bench: install
 	$(BIN)/python eval/bench_core.py

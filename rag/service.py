@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from rag.answering import Answer, ExtractiveAnswerer
 from rag.chat import Turn
-from rag.embedding import Embedder
+from rag.embedding import Embedder, TextEncoder
 from rag.index_store import CorpusIndex, open_index
 from rag.query_embedding import query_embedder
 from rag.retrieval import HybridRetriever
@@ -61,8 +61,20 @@ def load_components(
     embedder = Embedder(settings.model_path, settings.embed_batch_size)
     index = open_index(settings, embedder, progress=progress, force=force_rebuild)
     # Questions are embedded without torch (the checked ONNX export); `embedder` only builds the index.
-    retriever = HybridRetriever(index, query_embedder(settings, index, embedder), settings)
+    retriever = make_retriever(index, query_embedder(settings, index, embedder), settings)
     return QAComponents(settings, embedder, index, retriever, make_answerer(retriever, settings, chat_model))
+
+
+def make_retriever(
+    index: CorpusIndex, encoder: TextEncoder, settings: Settings, previous: HybridRetriever | None = None
+) -> HybridRetriever:
+    """The retriever of `settings.vector_store`: in-memory FAISS + bm25s, or a Milvus collection (issue 13),
+    synchronised with `index` first and reusing the previous retriever's connection."""
+    if settings.vector_store == "milvus":
+        from rag.milvus_backend import MilvusRetriever  # pymilvus only when configured
+
+        return MilvusRetriever.over(index, encoder, settings, previous)
+    return HybridRetriever(index, encoder, settings)
 
 
 def make_answerer(retriever: HybridRetriever, settings: Settings, chat_model: BaseChatModel | None = None) -> Answerer:
@@ -80,6 +92,6 @@ def make_answerer(retriever: HybridRetriever, settings: Settings, chat_model: Ba
 
 def with_index(parts: QAComponents, index: CorpusIndex) -> QAComponents:
     """The same stages over another version of the corpus (after a write), ready to swap in."""
-    retriever = HybridRetriever(index, parts.retriever.embedder, parts.settings)  # the same query embedder
+    retriever = make_retriever(index, parts.retriever.embedder, parts.settings, parts.retriever)  # same embedder
     answerer = make_answerer(retriever, parts.settings, getattr(parts.answerer, "chat_model", None))
     return QAComponents(parts.settings, parts.embedder, index, retriever, answerer)

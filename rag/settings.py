@@ -150,6 +150,35 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(32, ge=4, le=256, description="Neighbours per HNSW node (dense_index=hnsw).")
     hnsw_ef_search: int = Field(128, ge=1, le=65536, description="HNSW candidate list per query (recall vs time).")
 
+    # Milvus (issue 13): the chunks, their vectors and BM25 in a Milvus collection instead of the in-memory
+    # FAISS and bm25s indexes; one client API (pymilvus's MilvusClient) for Milvus Lite, a server or a cluster.
+    vector_store: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Where retrieval searches the chunks: in-memory FAISS + bm25s, or a Milvus collection."
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="Milvus to use with RAG_VECTOR_STORE=milvus: a file path ending in .db (Milvus Lite, embedded; "
+        "the `milvus` extra) or an http(s):// address of a Milvus server or cluster (e.g. http://host:19530).",
+    )
+    milvus_collection: str = Field(
+        "rag_chunks",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,254}$",
+        description="Collection holding this corpus's chunks (one per store: it records the store it mirrors).",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Credentials for a server or cluster with authentication: 'user:password' or an API key."
+    )
+    milvus_db: str | None = Field(None, description="Database on a server or cluster (default: its default one).")
+    milvus_index: Literal["AUTOINDEX", "FLAT", "HNSW", "IVF_FLAT"] = Field(
+        "AUTOINDEX", description="Vector index of the collection; AUTOINDEX lets Milvus choose (FLAT on Milvus Lite)."
+    )
+    milvus_analyzer: Literal["project", "english"] = Field(
+        "project",
+        description="BM25 analyzer in Milvus: the project's own tokens (stemmed, as the in-memory BM25), or "
+        "Milvus's built-in English analyzer over the chunk text.",
+    )
+    milvus_timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Give up on a Milvus call after this long.")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -158,6 +187,14 @@ class Settings(BaseSettings):
             )
         if self.default_k > self.max_k:
             raise ValueError(f"default_k ({self.default_k}) must not exceed max_k ({self.max_k})")
+        if self.vector_store == "milvus":
+            uri = self.milvus_uri or ""
+            if not uri:
+                raise ValueError("RAG_VECTOR_STORE=milvus needs RAG_MILVUS_URI (a .db file path, or http://host:19530)")
+            if not uri.startswith(("http://", "https://")) and not uri.endswith(".db"):
+                raise ValueError(
+                    f"RAG_MILVUS_URI must be an http(s):// address or a .db file path (Milvus Lite), got {uri!r}"
+                )
         unknown = sorted(
             name
             for name in os.environ
