@@ -97,8 +97,7 @@ class MilvusRetriever(HybridRetriever):
             return {}
         if self.collection.full_text:
             return self._known(self.collection.lexical(query, terms, depth))
-        scores = self.bm25_scores(query)
-        return {int(i): float(scores[i]) for i in np.argsort(-scores, kind="stable")[:depth] if scores[i] > 0}
+        return self.bm25_top(query, depth)  # the in-memory bm25s ranking, as the FAISS path has it
 
     def _dense_scores(self, positions: list[int], vector: np.ndarray) -> dict[int, float]:
         """Cosine of the query and these chunks (outside the dense ranking), from their stored vectors."""
