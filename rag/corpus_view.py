@@ -88,6 +88,27 @@ def _stack(rows: list[np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(np.vstack(rows), dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
 
 
+class StackedRows:
+    """The rows of several per-document matrices read as one, by global row number, without copying them:
+    a view shares each document's sentence vectors with its entry (and with the next view after a write)
+    instead of holding a second, stacked copy of every vector."""
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts = [p for p in parts if len(p)]
+        self.starts = np.cumsum([0] + [len(p) for p in self.parts])
+        self.shape = (int(self.starts[-1]), int(self.parts[0].shape[1]) if self.parts else 0)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        if not -len(self) <= row < len(self):
+            raise IndexError(f"row {row} of {len(self)}")
+        row %= len(self)
+        part = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return self.parts[part][row - self.starts[part]]
+
+
 @dataclass(frozen=True, slots=True)
 class ViewParts:
     """Everything of a view but its manifest and path."""
@@ -95,8 +116,8 @@ class ViewParts:
     documents: dict[str, Document]
     sentences: list[Sentence]
     chunks: list[Chunk]
-    sentence_vectors: np.ndarray
-    context_vectors: np.ndarray
+    sentence_vectors: StackedRows
+    context_vectors: StackedRows
     faiss_index: ChunkVectors
     bm25: object
 
@@ -129,8 +150,8 @@ def assemble(
         documents={d: entries[d].document for d in sorted(entries)},
         sentences=sentences,
         chunks=chunks,
-        sentence_vectors=np.vstack([e.sentence_vectors for e in ordered]),
-        context_vectors=np.vstack([e.context_vectors for e in ordered]),
+        sentence_vectors=StackedRows([e.sentence_vectors for e in ordered]),
+        context_vectors=StackedRows([e.context_vectors for e in ordered]),
         faiss_index=ChunkVectors.build(
             np.array(keys, dtype=np.int64), np.ascontiguousarray(chunk_vectors), previous, spec
         ),

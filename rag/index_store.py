@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.chunking import Chunk, Sentence
 from rag.corpus import Document, corpus_hash, load_corpus
-from rag.corpus_view import DocumentEntry, assemble, read_entries
+from rag.corpus_view import DocumentEntry, StackedRows, assemble, read_entries
 from rag.dense_index import DenseIndexSpec
 from rag.embedding import Embedder
 from rag.errors import IndexStoreError
@@ -64,8 +64,8 @@ class CorpusIndex:
     documents: dict[str, Document]
     sentences: list[Sentence]
     chunks: list[Chunk]
-    sentence_vectors: np.ndarray
-    context_vectors: np.ndarray
+    sentence_vectors: StackedRows  # row i: the vector of sentence i alone (shared with the document entries)
+    context_vectors: StackedRows  # row i: sentence i embedded with its neighbours
     faiss_index: object
     bm25: object
     entries: dict[str, DocumentEntry] = field(default_factory=dict)

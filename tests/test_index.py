@@ -3,9 +3,11 @@
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import index_store
+from rag.corpus_view import StackedRows
 from rag.embedding import Embedder
 from rag.errors import IndexDamaged
 from rag.index_store import load_index, open_index, sync_index
@@ -130,3 +132,29 @@ def test_views_share_unchanged_documents_and_faiss_ids_survive_removal(tmp_path:
         _scores, ids = second.faiss_index.search(vector.reshape(1, -1), 1)
         assert ids[0][0] == position and second.chunks[position].chunk_id == position
     assert first.faiss_index.ntotal == len(first.chunks), "the previous view is untouched"
+
+
+def test_stacked_rows_read_the_documents_matrices_as_one_without_a_copy():
+    rng = np.random.default_rng(3)
+    parts = [rng.standard_normal((n, 4)).astype(np.float32) for n in (3, 0, 1, 5)]
+    rows = StackedRows(parts)
+    whole = np.vstack(parts)
+    assert len(rows) == 9 and rows.shape == (9, 4)
+    assert all(np.array_equal(rows[i], whole[i]) for i in range(-9, 9))
+    assert np.shares_memory(rows[4], parts[3]), "a row is the document's own row, not a copy"
+    for bad in (9, -10):
+        with pytest.raises(IndexError):
+            rows[bad]
+
+
+def test_the_views_sentence_vectors_are_each_documents_own(components):
+    index = components.index
+    first = 0
+    for doc_id in sorted(index.entries):
+        entry = index.entries[doc_id]
+        for local in (0, len(entry.sentences) - 1):
+            assert index.sentences[first + local] == entry.sentences[local]
+            assert np.shares_memory(index.sentence_vectors[first + local], entry.sentence_vectors)
+            assert np.array_equal(index.context_vectors[first + local], entry.context_vectors[local])
+        first += len(entry.sentences)
+    assert first == len(index.sentences) == len(index.sentence_vectors)
