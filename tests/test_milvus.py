@@ -234,3 +234,17 @@ def test_milvus_english_analyzer_ranks_by_its_own_tokens(backend: QAComponents):
         assert english.collection.descriptor(backend.index)["analyzer"] == "english"
     finally:
         english.collection.drop()
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_the_evaluation_gate_passes_on_milvus(backend: QAComponents, split: str):
+    """`rag eval --check` (without the peer) in-process on this backend: every metric of the split within the
+    gate's tolerance of the committed baseline, which was measured with FAISS."""
+    from rag.evaluation import gate, runner
+    from rag.evaluation.dataset import load_eval_set
+
+    path = REPO / "eval" / ("questions.jsonl" if split == "dev" else "questions_test.jsonl")
+    baseline = REPO / "eval" / ("baseline.json" if split == "dev" else "baseline-test.json")
+    run = runner.run_evaluation(backend, load_eval_set(path), path, with_peer=False, progress=False, split=split)
+    comparison = gate.compare(gate.read_run(baseline), run)
+    assert comparison.passed, gate.format_comparison(comparison, "baseline", f"milvus {backend.settings.milvus_uri}")
