@@ -180,6 +180,9 @@ def score_pool(
         around = [contexts[sid] for sid, _, _ in quotes] if contexts is not None else []
         term_vectors.prepare([terms_of, *(q for _, _, q in quotes), *around])  # new words: one embedding call
         soft = term_vectors.soft_coverage_of(terms_of, stats.idf)
+    sids = [sid for sid, _, _ in quotes]
+    index.sentence_vectors.prefetch(sids)  # from the store, one query for the question's sentences
+    index.context_vectors.prefetch(sids)
     scored: list[ScoredSentence] = []
     for sid, start, quote in quotes:
         sentence = index.sentences[sid]

@@ -21,6 +21,7 @@ from rag.corpus import Document
 from rag.dense_index import ChunkVectors, DenseIndexSpec
 from rag.errors import IndexDamaged
 from rag.extract import PageSpan
+from rag.sentence_vectors import SentenceVectors, VectorCache
 from rag.store import ChunkRow, CorpusStore, DocumentRow
 
 
@@ -33,8 +34,8 @@ class DocumentEntry:
     sentences: list[Sentence]
     chunk_rows: list[ChunkRow]
     chunk_texts: list[str]
-    sentence_vectors: np.ndarray
-    context_vectors: np.ndarray
+    sentence_keys: list[str]  # the store's keys of each sentence's vectors, alone and in its context
+    context_keys: list[str]
     chunk_vectors: np.ndarray
 
     @property
@@ -64,9 +65,10 @@ def read_entries(store: CorpusStore, doc_ids: list[str] | None = None) -> dict[s
         doc = document_of(row)
         srows = store.sentence_rows(row.doc_id)
         crows = store.chunk_rows(row.doc_id)
-        keys = [s.vector_key for s in srows] + [s.context_key for s in srows] + [c.vector_key for c in crows]
-        vectors = store.vectors(keys)
-        missing = [k for k in keys if k not in vectors]
+        sentence_keys = [s.vector_key for s in srows] + [s.context_key for s in srows]
+        vectors = store.vectors([c.vector_key for c in crows])  # sentence vectors are read when needed
+        present = store.vector_keys_present(sentence_keys) | set(vectors)
+        missing = [k for k in sentence_keys + [c.vector_key for c in crows] if k not in present]
         if missing:
             raise IndexDamaged(f"{len(missing)} vectors of {row.doc_id} are missing from {store.path}")
         text = doc.text
@@ -77,8 +79,8 @@ def read_entries(store: CorpusStore, doc_ids: list[str] | None = None) -> dict[s
             sentences=sentences,
             chunk_rows=crows,
             chunk_texts=[clean_slice(text, c.start, c.end, doc.debris) for c in crows],
-            sentence_vectors=_stack([vectors[s.vector_key] for s in srows]),
-            context_vectors=_stack([vectors[s.context_key] for s in srows]),
+            sentence_keys=[s.vector_key for s in srows],
+            context_keys=[s.context_key for s in srows],
             chunk_vectors=_stack([vectors[c.vector_key] for c in crows]),
         )
     return entries
@@ -88,27 +90,6 @@ def _stack(rows: list[np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(np.vstack(rows), dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
 
 
-class StackedRows:
-    """The rows of several per-document matrices read as one, by global row number, without copying them:
-    a view shares each document's sentence vectors with its entry (and with the next view after a write)
-    instead of holding a second, stacked copy of every vector."""
-
-    def __init__(self, parts: list[np.ndarray]) -> None:
-        self.parts = [p for p in parts if len(p)]
-        self.starts = np.cumsum([0] + [len(p) for p in self.parts])
-        self.shape = (int(self.starts[-1]), int(self.parts[0].shape[1]) if self.parts else 0)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, row: int) -> np.ndarray:
-        if not -len(self) <= row < len(self):
-            raise IndexError(f"row {row} of {len(self)}")
-        row %= len(self)
-        part = int(np.searchsorted(self.starts, row, side="right")) - 1
-        return self.parts[part][row - self.starts[part]]
-
-
 @dataclass(frozen=True, slots=True)
 class ViewParts:
     """Everything of a view but its manifest and path."""
@@ -116,14 +97,18 @@ class ViewParts:
     documents: dict[str, Document]
     sentences: list[Sentence]
     chunks: list[Chunk]
-    sentence_vectors: StackedRows
-    context_vectors: StackedRows
+    sentence_vectors: SentenceVectors
+    context_vectors: SentenceVectors
     faiss_index: ChunkVectors
     bm25: object
 
 
 def assemble(
-    entries: dict[str, DocumentEntry], previous: ChunkVectors | None = None, spec: DenseIndexSpec | None = None
+    entries: dict[str, DocumentEntry],
+    store_file: Path,
+    previous: ChunkVectors | None = None,
+    spec: DenseIndexSpec | None = None,
+    cache: VectorCache | None = None,
 ) -> ViewParts:
     """Number sentences and chunks across documents (sorted by id) and build the two rankers over them
     (the dense index as `spec` chooses it for the corpus's size, see `rag.dense_index`)."""
@@ -144,14 +129,16 @@ def assemble(
         sentences += entry.sentences
     ordered = [entries[d] for d in sorted(entries)]
     chunk_vectors = np.vstack([e.chunk_vectors for e in ordered]).astype(np.float32, copy=False)
+    dimension = int(chunk_vectors.shape[1])
+    cache = cache if cache is not None else VectorCache()  # one per store, shared by its views
     bm25 = bm25s.BM25()
     bm25.index(tokens, show_progress=False)
     return ViewParts(
         documents={d: entries[d].document for d in sorted(entries)},
         sentences=sentences,
         chunks=chunks,
-        sentence_vectors=StackedRows([e.sentence_vectors for e in ordered]),
-        context_vectors=StackedRows([e.context_vectors for e in ordered]),
+        sentence_vectors=SentenceVectors(store_file, [k for e in ordered for k in e.sentence_keys], dimension, cache),
+        context_vectors=SentenceVectors(store_file, [k for e in ordered for k in e.context_keys], dimension, cache),
         faiss_index=ChunkVectors.build(
             np.array(keys, dtype=np.int64), np.ascontiguousarray(chunk_vectors), previous, spec
         ),

@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.chunking import Chunk, Sentence
 from rag.corpus import Document, corpus_hash, load_corpus
-from rag.corpus_view import DocumentEntry, StackedRows, assemble, read_entries
+from rag.corpus_view import DocumentEntry, assemble, read_entries
 from rag.dense_index import DenseIndexSpec
 from rag.embedding import Embedder
 from rag.errors import IndexStoreError
@@ -43,6 +43,7 @@ from rag.ingest import (
     to_write,
     vector_key,
 )
+from rag.sentence_vectors import SentenceVectors
 from rag.settings import Settings
 from rag.store import CorpusStore, MissingVectors, store_path
 
@@ -64,8 +65,8 @@ class CorpusIndex:
     documents: dict[str, Document]
     sentences: list[Sentence]
     chunks: list[Chunk]
-    sentence_vectors: StackedRows  # row i: the vector of sentence i alone (shared with the document entries)
-    context_vectors: StackedRows  # row i: sentence i embedded with its neighbours
+    sentence_vectors: SentenceVectors  # row i: sentence i's vector alone, read from the store when needed
+    context_vectors: SentenceVectors  # row i: sentence i embedded with its neighbours
     faiss_index: object
     bm25: object
     entries: dict[str, DocumentEntry] = field(default_factory=dict)
@@ -291,7 +292,13 @@ def load_index(
         entries = {**kept, **read_entries(store, sorted(set(versions) - set(kept)))}
     if not entries:
         raise IndexStoreError(f"the corpus in {index_dir} has no documents; add one with `rag add`")
-    parts = assemble(entries, previous.faiss_index if previous is not None else None, dense)  # type: ignore[arg-type]
+    parts = assemble(
+        entries,
+        store_path(index_dir),
+        previous.faiss_index if previous is not None else None,  # type: ignore[arg-type]
+        dense,
+        previous.sentence_vectors.cache if previous is not None else None,
+    )
     return CorpusIndex(
         path=store_path(index_dir),
         manifest=_manifest(meta, entries, parts.chunks, len(parts.sentences))

@@ -200,6 +200,16 @@ class CorpusStore:
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    def vector_keys_present(self, keys: Iterable[str]) -> set[str]:
+        """Which of these keys have a cached vector (the vectors themselves are not read)."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            query = f"SELECT key FROM embeddings WHERE key IN ({','.join('?' * len(part))})"
+            found.update(k for (k,) in self.conn.execute(query, part))
+        return found
+
     def dismissed_seeds(self) -> set[str]:
         return {d for (d,) in self.conn.execute("SELECT doc_id FROM dismissed_seeds")}
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from rag import index_store
-from rag.corpus_view import StackedRows
 from rag.embedding import Embedder
 from rag.errors import IndexDamaged
 from rag.index_store import load_index, open_index, sync_index
+from rag.sentence_vectors import SentenceVectors, VectorCache
 from rag.settings import Settings
 from rag.store import CorpusStore, store_path
 from tests.documents import CountingEmbedder
@@ -132,29 +132,27 @@ def test_views_share_unchanged_documents_and_faiss_ids_survive_removal(tmp_path:
         _scores, ids = second.faiss_index.search(vector.reshape(1, -1), 1)
         assert ids[0][0] == position and second.chunks[position].chunk_id == position
     assert first.faiss_index.ntotal == len(first.chunks), "the previous view is untouched"
+    assert second.sentence_vectors.cache is first.sentence_vectors.cache, "the next view starts warm"
+    kept = next(i for i, s in enumerate(second.sentences) if s.doc_id == "002_685e0ef70b0e745a")
+    before = first.sentences.index(second.sentences[kept])
+    assert np.array_equal(second.sentence_vectors[kept], first.sentence_vectors[before])
 
 
-def test_stacked_rows_read_the_documents_matrices_as_one_without_a_copy():
-    rng = np.random.default_rng(3)
-    parts = [rng.standard_normal((n, 4)).astype(np.float32) for n in (3, 0, 1, 5)]
-    rows = StackedRows(parts)
-    whole = np.vstack(parts)
-    assert len(rows) == 9 and rows.shape == (9, 4)
-    assert all(np.array_equal(rows[i], whole[i]) for i in range(-9, 9))
-    assert np.shares_memory(rows[4], parts[3]), "a row is the document's own row, not a copy"
-    for bad in (9, -10):
-        with pytest.raises(IndexError):
-            rows[bad]
-
-
-def test_the_views_sentence_vectors_are_each_documents_own(components):
+def test_sentence_vectors_are_read_from_the_store_when_needed(components):
     index = components.index
-    first = 0
-    for doc_id in sorted(index.entries):
-        entry = index.entries[doc_id]
-        for local in (0, len(entry.sentences) - 1):
-            assert index.sentences[first + local] == entry.sentences[local]
-            assert np.shares_memory(index.sentence_vectors[first + local], entry.sentence_vectors)
-            assert np.array_equal(index.context_vectors[first + local], entry.context_vectors[local])
-        first += len(entry.sentences)
-    assert first == len(index.sentences) == len(index.sentence_vectors)
+    rows = index.sentence_vectors
+    assert len(rows) == len(index.sentences) == len(index.context_vectors) and rows.shape == (len(rows), 384)
+    small = SentenceVectors(rows.store_file, rows.keys, 384, VectorCache(capacity=8))
+    picked = list(range(0, len(rows), max(1, len(rows) // 20)))
+    small.prefetch(picked)
+    assert len(small.cache) == 8, "the cache is bounded"
+    with CorpusStore(components.settings.index_dir, create=False) as store:
+        stored = store.vectors(rows.keys[i] for i in picked)
+    fresh = components.embedder.encode([index.sentences[i].text for i in picked])
+    for i, vector in zip(picked, fresh, strict=True):
+        assert np.array_equal(small[i], stored[rows.keys[i]])
+        assert float(small[i] @ vector) > 0.999, "row i is sentence i's own vector"
+    with pytest.raises(IndexError):
+        small[len(rows)]
+    gone = SentenceVectors(rows.store_file, ["no-such-key"], 384)
+    assert not gone[0].any(), "a vector removed by a concurrent write reads as zeros"
