@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,32 +27,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from eval.bench_ingest import synthetic_text  # noqa: E402
-from rag.corpus import load_corpus  # noqa: E402
+from eval.bench_ingest import seed_sentences, synthetic_text  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
 from rag.index_store import open_index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import CorpusStore, store_path  # noqa: E402
+from rag.store import CorpusStore  # noqa: E402
+from tests.documents import backup_store  # noqa: E402
 
 SEEDS = REPO / "seeds"
 COMMAND = [sys.executable, "-m", "rag.cli", "--seeds-dir", str(SEEDS)]
 
 
 def make_files(folder: Path, count: int, kb: float) -> None:
-    sentences = [s for doc in load_corpus(SEEDS) for s in doc.text.split(". ") if len(s.split()) >= 6]
+    sentences = seed_sentences()
     rng = random.Random(7)
     folder.mkdir(parents=True)
     for i in range(count):
         (folder / f"report-{i:05d}.txt").write_text(synthetic_text(int(kb * 1000), rng, sentences), encoding="utf-8")
-
-
-def fresh_store(base: Path, target: Path) -> Path:
-    target.mkdir(parents=True)
-    src, dst = sqlite3.connect(store_path(base)), sqlite3.connect(store_path(target))
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return target
 
 
 def uploads(index: Path) -> int:
@@ -102,8 +92,8 @@ def main() -> None:
         base = tmp / "base"
         open_index(Settings(seeds_dir=SEEDS, index_dir=base), Embedder())
         make_files(tmp / "files", args.files, args.kb)
-        runs = [run_add(fresh_store(base, tmp / f"b{b}"), tmp / "files", b) for b in args.batches]
-        resume = killed_and_resumed(fresh_store(base, tmp / "kill"), tmp / "files", max(args.batches))
+        runs = [run_add(backup_store(base, tmp / f"b{b}"), tmp / "files", b) for b in args.batches]
+        resume = killed_and_resumed(backup_store(base, tmp / "kill"), tmp / "files", max(args.batches))
     load = os.getloadavg()
     print(f"load average (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores: {os.cpu_count()}\n")
     print(f"{args.files} files of about {args.kb:g} KB, `rag add FOLDER --batch B` into a copy of the seeds' store:\n")

@@ -17,7 +17,6 @@ Prints a Markdown table and the machine's load average; `--json PATH` also write
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -26,8 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,6 +38,7 @@ from rag.ingest import prepare_upload  # noqa: E402
 from rag.service import load_components, with_index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store import CorpusStore  # noqa: E402
+from tests.documents import stand_in_vectors  # noqa: E402
 
 SEEDS = REPO / "seeds"
 
@@ -58,15 +56,6 @@ def synthetic_text(size: int, rng: random.Random, sentences: list[str]) -> str:
         parts.append(" ".join(paragraph))
         length += len(parts[-1]) + 2
     return "\n\n".join(parts) + "\n"
-
-
-def stand_in_vectors(texts: list[str]) -> np.ndarray:
-    rows = []
-    for text in texts:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        rows.append(v / np.linalg.norm(v))
-    return np.vstack(rows)
 
 
 class StandInEmbedder(Embedder):
@@ -105,12 +94,17 @@ def bench_adds(tmp: Path, sizes: list[int], sentences: list[str]) -> list[dict]:
     return results
 
 
-def bench_startup(tmp: Path, documents: int, sentences: list[str]) -> dict:
-    settings = Settings(seeds_dir=SEEDS, index_dir=tmp / "large")
+def seed_sentences() -> list[str]:
+    """The seeds' sentences of six words or more (roughly split): the vocabulary of the synthetic texts."""
+    return [s for doc in load_corpus(SEEDS) for s in doc.text.split(". ") if len(s.split()) >= 6]
+
+
+def build_stand_in_corpus(
+    settings: Settings, documents: int, sentences: list[str], rng: random.Random
+) -> StandInEmbedder:
+    """The seeds and `documents` documents of about 5 KB (doc-0000, ...), all stored with stand-in vectors."""
     stand_in = StandInEmbedder()
     open_index(settings, stand_in)  # the seeds, with stand-in vectors too
-    rng = random.Random(7)
-    built = time.perf_counter()
     with CorpusStore(settings.index_dir) as store:
         for start in range(0, documents, 100):
             batch = [
@@ -125,6 +119,14 @@ def bench_startup(tmp: Path, documents: int, sentences: list[str]) -> dict:
                 for i in range(start, min(documents, start + 100))
             ]
             write_prepared(store, batch, settings, stand_in)
+    return stand_in
+
+
+def bench_startup(tmp: Path, documents: int, sentences: list[str]) -> dict:
+    settings = Settings(seeds_dir=SEEDS, index_dir=tmp / "large")
+    rng = random.Random(7)
+    built = time.perf_counter()
+    build_stand_in_corpus(settings, documents, sentences, rng)
     build_s = time.perf_counter() - built
     code = (
         "import time, json; t = time.perf_counter()\n"
@@ -179,7 +181,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="texts to add (none: skip)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sentences = [s for doc in load_corpus(SEEDS) for s in doc.text.split(". ") if len(s.split()) >= 6]
+    sentences = seed_sentences()
     with tempfile.TemporaryDirectory() as tmp:
         adds = bench_adds(Path(tmp), args.sizes, sentences)
         startup = bench_startup(Path(tmp), args.documents, sentences)

@@ -21,13 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from eval.bench_ingest import StandInEmbedder, synthetic_text  # noqa: E402
-from rag.corpus import load_corpus  # noqa: E402
-from rag.extract import ExtractedText  # noqa: E402
-from rag.index_store import open_index, write_prepared  # noqa: E402
-from rag.ingest import prepare_upload  # noqa: E402
+from eval.bench_ingest import build_stand_in_corpus, seed_sentences  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import CorpusStore  # noqa: E402
 
 SEEDS = REPO / "seeds"
 LOAD = """
@@ -48,35 +43,14 @@ print(f"{len(index.documents)} documents, {len(index.chunks)} chunks, {len(index
 """
 
 
-def build(index_dir: Path, documents: int) -> None:
-    settings = Settings(seeds_dir=SEEDS, index_dir=index_dir)
-    stand_in = StandInEmbedder()
-    open_index(settings, stand_in)
-    sentences = [s for doc in load_corpus(SEEDS) for s in doc.text.split(". ") if len(s.split()) >= 6]
-    rng = random.Random(7)
-    with CorpusStore(index_dir) as store:
-        for start in range(0, documents, 100):
-            batch = [
-                prepare_upload(
-                    ExtractedText(synthetic_text(5000, rng, sentences), "text/plain"),
-                    settings,
-                    doc_id=f"doc-{i:04d}",
-                    title=None,
-                    file_name=f"doc-{i:04d}.txt",
-                    original=b"",
-                )
-                for i in range(start, min(documents, start + 100))
-            ]
-            write_prepared(store, batch, settings, stand_in)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--tree", type=Path, action="append", help="code to load with (default: this checkout)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        build(Path(tmp) / "index", args.documents)
+        settings = Settings(seeds_dir=SEEDS, index_dir=Path(tmp) / "index")
+        build_stand_in_corpus(settings, args.documents, seed_sentences(), random.Random(7))
         for tree in args.tree or [REPO]:
             out = subprocess.run([sys.executable, "-c", LOAD, str(tree), str(Path(tmp) / "index")],
                                  check=True, capture_output=True, text=True).stdout  # fmt: skip

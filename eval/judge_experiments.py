@@ -23,7 +23,7 @@ import numpy as np
 from rag.answering import ExtractiveAnswerer
 from rag.evaluation.dataset import load_eval_set
 from rag.judge import FEATURES, Linear, answerability_inputs
-from rag.judge_fit import FOLDS, Pairs, _folds, build_pairs, fit_answerability, fit_ranker, top_of_pools
+from rag.judge_fit import FOLDS, Pairs, build_pairs, fit_answerability, fit_ranker, question_folds, top_of_pools
 from rag.settings import Settings
 
 TEST_SPLIT = Path("eval/questions_test.jsonl")
@@ -114,10 +114,10 @@ def evaluate(
     hits, probs, labels = [], [], []
     confidence = np.full(n_items, -1.0)
     right = np.zeros(n_items, dtype=bool)
-    for held in _folds(n_items):
+    for held in question_folds(n_items):
         test = np.isin(pairs.items, held)
         ranker = fit_ranker(pairs, ~test, ranker_c)
-        tops, top_labels = top_k_of_pools(pairs, ~test, ranker, k) if k > 1 else top_of_pools(pairs, ~test, ranker)
+        tops, top_labels = top_of_pools(pairs, ~test, ranker, k)
         cols = keep if keep is not None else list(range(tops.shape[1]))
         fitted = answer(tops[:, cols], top_labels)
         predict = lambda z, f=fitted, c=cols: f(z[:, c])  # noqa: E731
@@ -139,18 +139,6 @@ def evaluate(
         "log_loss": float(log_loss(labels, np.clip(probs, 1e-6, 1 - 1e-6), labels=[0, 1])),
     }
     return result | proxy_cost(np.maximum(confidence, 0.0), right, answerable)
-
-
-def top_k_of_pools(pairs: Pairs, mask: np.ndarray, ranker: Linear, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Like `top_of_pools`, with each training pool's `k` best-ranked candidates (the first with its lead)."""
-    xs, ys = [], []
-    for r in np.unique(pairs.readings[mask]):
-        rows = np.where(pairs.readings == r)[0]
-        inputs = answerability_inputs(ranker(pairs.x[rows]), pairs.x[rows])
-        order = np.argsort(-inputs[:, 0], kind="stable")[:k]
-        xs.extend(inputs[order])
-        ys.extend(pairs.y[rows][order])
-    return np.asarray(xs), np.asarray(ys)
 
 
 def subset(pairs: Pairs, names: tuple[str, ...]) -> Pairs:

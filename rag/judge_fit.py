@@ -120,7 +120,7 @@ def fit_model(pairs: Pairs, mask: np.ndarray, ranker_c: float, answer_c: float, 
     return JudgeModel(FEATURES, ranker, answerability, 0.5, {})
 
 
-def _folds(n_items: int) -> list[np.ndarray]:
+def question_folds(n_items: int) -> list[np.ndarray]:
     """Item indices of each fold: every FOLDS-th item, so categories spread over the folds."""
     return [np.arange(f, n_items, FOLDS) for f in range(FOLDS)]
 
@@ -131,7 +131,7 @@ def cross_validate(pairs: Pairs, n_items: int, ranker_c: float, answer_c: float,
     from sklearn.metrics import log_loss, roc_auc_score
 
     hits, probs, labels = [], [], []
-    for held in _folds(n_items):
+    for held in question_folds(n_items):
         test = np.isin(pairs.items, held)
         model = fit_model(pairs, ~test, ranker_c, answer_c, top_k)
         for r in np.unique(pairs.readings[test]):
@@ -155,7 +155,7 @@ def calibration_samples(
     """Each item answered (no threshold) by the judge of the fold that did not see it."""
     settings = components.settings.model_copy(update={"min_answer_score": 0.0})
     samples = []
-    for fold, held in enumerate(_folds(len(items))):
+    for fold, held in enumerate(question_folds(len(items))):
         answerer = ExtractiveAnswerer(components.retriever, settings, judge=FittedJudge(models[fold]))
         for i in held:
             item = items[int(i)]
@@ -193,7 +193,8 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, o
         ((ac, k) for (rc, ac, k) in grid if rc == ranker_c),
         key=lambda ak: (round(grid[(ranker_c, *ak)]["log_loss"], 4), ak),
     )
-    folds = [fit_model(pairs, ~np.isin(pairs.items, held), ranker_c, answer_c, top_k) for held in _folds(len(items))]
+    held_out = question_folds(len(items))
+    folds = [fit_model(pairs, ~np.isin(pairs.items, held), ranker_c, answer_c, top_k) for held in held_out]
     samples = calibration_samples(components, items, folds)
     calibration = calibrate(samples, 0.0)
     final = fit_model(pairs, np.ones(len(pairs.y), dtype=bool), ranker_c, answer_c, top_k)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from rag.embedding import TextEncoder
-from rag.errors import InvalidQuery
 from rag.index_store import CorpusIndex
 from rag.milvus_collection import MilvusChunks
 from rag.milvus_schema import chunk_records, milvus_errors
-from rag.retrieval import HybridRetriever, Passage, fuse_rankings, validate_question
+from rag.retrieval import HybridRetriever, Passage, fuse_rankings
 from rag.settings import Settings
 from rag.text import tokenize
 
@@ -56,11 +55,7 @@ class MilvusRetriever(HybridRetriever):
             return self._search(query, k, query_vector)
 
     def _search(self, query: str, k: int | None, query_vector: np.ndarray | None) -> list[Passage]:
-        query = validate_question(query, self.settings.max_question_chars)
-        k = self.settings.default_k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
-            raise InvalidQuery(f"k must be an integer from 1 to {self.settings.max_k}, got {k!r}")
-        depth = min(len(self.index.chunks), max(self.settings.candidates_per_ranker, k))
+        query, k, depth = self.checked(query, k)
         vector = self.embed_query(query) if query_vector is None else query_vector
         terms = tokenize([query])[0]
         mode = self.settings.retrieval

@@ -87,11 +87,7 @@ class HybridRetriever:
 
     def search(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
         """The `k` best passages for `query`, best first."""
-        query = validate_question(query, self.settings.max_question_chars)
-        k = self.settings.default_k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
-            raise InvalidQuery(f"k must be an integer from 1 to {self.settings.max_k}, got {k!r}")
-        depth = min(self.chunk_total(), max(self.settings.candidates_per_ranker, k))
+        query, k, depth = self.checked(query, k)
         vector = self.embed_query(query) if query_vector is None else query_vector
 
         dense = self.dense_top(vector, depth)
@@ -111,6 +107,14 @@ class HybridRetriever:
             )
             for r, i in enumerate(best, start=1)
         ]
+
+    def checked(self, query: str, k: int | None) -> tuple[str, int, int]:
+        """(the question stripped, k, the depth of each ranking); InvalidQuery for a bad question or k."""
+        query = validate_question(query, self.settings.max_question_chars)
+        k = self.settings.default_k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
+            raise InvalidQuery(f"k must be an integer from 1 to {self.settings.max_k}, got {k!r}")
+        return query, k, min(self.chunk_total(), max(self.settings.candidates_per_ranker, k))
 
     def chunk_total(self) -> int:
         return len(self.index.chunks)

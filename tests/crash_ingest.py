@@ -8,14 +8,11 @@ encoder (a crash's effect on the store does not depend on their values), so no m
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sqlite3
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ADDED_ID = "walrus-report"
 REPLACED_ID = "notes"
@@ -53,15 +50,6 @@ class CountingConnection(sqlite3.Connection):
         return result
 
 
-def fake_encode(texts: list[str]) -> np.ndarray:
-    rows = []
-    for text in texts:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        rows.append(v / np.linalg.norm(v))
-    return np.vstack(rows)
-
-
 def main() -> None:
     global _kill_at, _armed
     index_dir, seeds_dir, kill_at, operation = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -74,9 +62,10 @@ def main() -> None:
     from rag.extract import ExtractedText
     from rag.ingest import prepare_upload
     from rag.settings import Settings
+    from tests.documents import stand_in_vectors
 
     settings = Settings(seeds_dir=seeds_dir, index_dir=index_dir)
-    writer = DocumentWriter(settings, Embedder(), encode=fake_encode)
+    writer = DocumentWriter(settings, Embedder(), encode=stand_in_vectors)
     doc_id, text = (ADDED_ID, ADDED_TEXT) if operation == "add" else (REPLACED_ID, REPLACEMENT_TEXT)
     prepared = prepare_upload(
         ExtractedText(text, "text/plain"), settings, doc_id=doc_id, title=None, file_name=None, original=text.encode()

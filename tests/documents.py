@@ -1,8 +1,38 @@
-"""Documents the ingestion tests make themselves (no downloaded files): PDF, DOCX and HTML fixtures."""
+"""What the ingestion tests and benchmarks make themselves (no downloaded files): PDF, DOCX and HTML
+fixtures, copies of a store, and stand-in vectors for processes that must not load the model."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from rag.store import store_path
+
+
+def backup_store(source_index: Path, target_index: Path) -> Path:
+    """A consistent copy of the store in `source_index` into `target_index` (created), by SQLite's backup."""
+    target_index.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(store_path(source_index)), sqlite3.connect(store_path(target_index))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target_index
+
+
+def stand_in_vectors(texts: list[str]) -> np.ndarray:
+    """Unit vectors seeded by each text's hash: the same text always gets the same vector, and no model runs."""
+    rows = []
+    for text in texts:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        rows.append(v / np.linalg.norm(v))
+    return np.vstack(rows)
 
 WALRUS_PAGES = [
     "Svalbard walrus survey\n\nThe survey team flew over the eastern islands in August.",

@@ -5,7 +5,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ from rag.cli import app
 from rag.extract import ExtractedText
 from rag.ingest import prepare_upload
 from rag.settings import Settings
-from rag.store import CorpusStore, store_path
+from rag.store import CorpusStore
+from tests.documents import backup_store
 
 from .conftest import REPO, SEEDS
 
@@ -33,13 +33,7 @@ PLACES = ["Farne", "Skomer", "Bass Rock", "Noss", "Handa", "Rathlin", "Lundy", "
 
 @pytest.fixture()
 def index(components, tmp_path: Path) -> Path:
-    target = tmp_path / "index"
-    target.mkdir()
-    src, dst = sqlite3.connect(store_path(components.settings.index_dir)), sqlite3.connect(store_path(target))
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+    return backup_store(components.settings.index_dir, tmp_path / "index")
 
 
 def survey_text(i: int, sentences: int) -> str:

@@ -1,15 +1,13 @@
 """`rag add`, `rag remove`, `rag documents` on a copy of the session's store."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from rag.cli import app
-from rag.store import store_path
-from tests.documents import make_docx, make_pdf
+from tests.documents import backup_store, make_docx, make_pdf
 
 from .conftest import SEEDS
 
@@ -18,13 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture()
 def index(components, tmp_path: Path) -> Path:
-    target = tmp_path / "index"
-    target.mkdir()
-    src, dst = sqlite3.connect(store_path(components.settings.index_dir)), sqlite3.connect(store_path(target))
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+    return backup_store(components.settings.index_dir, tmp_path / "index")
 
 
 def rag(index: Path, *args: str):

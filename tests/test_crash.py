@@ -17,6 +17,7 @@ from rag.ingest import prepare_upload
 from rag.settings import Settings
 from rag.store import store_path
 from tests import crash_ingest
+from tests.documents import backup_store
 
 from .conftest import REPO, SEEDS
 
@@ -29,8 +30,7 @@ PARALLEL = 3
 def base_index(components, tmp_path_factory) -> Path:
     """The session's store plus one uploaded document, `notes` (the one the replacements replace)."""
     index = tmp_path_factory.mktemp("crash") / "base"
-    index.mkdir()
-    _copy(store_path(components.settings.index_dir), store_path(index))
+    backup_store(components.settings.index_dir, index)
     settings = Settings(seeds_dir=SEEDS, index_dir=index)
     text = "Notes\n\nThe tern colony on Farne had 280 nests in 2018, counted by the National Trust.\n"
     prepared = prepare_upload(
@@ -38,13 +38,6 @@ def base_index(components, tmp_path_factory) -> Path:
     )
     DocumentWriter(settings, components.embedder).add(prepared, explicit_id=True)
     return index
-
-
-def _copy(src: Path, dst: Path) -> None:
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    a.backup(b)
-    a.close()
-    b.close()
 
 
 def _start(index: Path, kill_at: int, operation: str) -> subprocess.Popen:
@@ -71,8 +64,7 @@ def test_sigkill_at_20_points_of_an_ingest(base_index: Path, tmp_path: Path):
     totals = {}
     for operation in ("add", "replace"):  # a full run of each, to know its points
         dry = tmp_path / f"dry-{operation}"
-        dry.mkdir()
-        _copy(store_path(base_index), store_path(dry))
+        backup_store(base_index, dry)
         done = _start(dry, 0, operation)
         out, err = done.communicate(timeout=120)
         assert done.returncode == 0, err
@@ -89,8 +81,7 @@ def test_sigkill_at_20_points_of_an_ingest(base_index: Path, tmp_path: Path):
         started = []
         for operation, point in runs[batch : batch + PARALLEL]:
             index = tmp_path / f"{operation}-{point}"
-            index.mkdir()
-            _copy(store_path(base_index), store_path(index))
+            backup_store(base_index, index)
             started.append((operation, point, index, _start(index, point, operation)))
         for operation, point, index, proc in started:
             _, err = proc.communicate(timeout=120)

@@ -1,6 +1,5 @@
 """Adding, replacing and removing documents through the API: auth, formats, bad input, atomic views."""
 
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -11,8 +10,7 @@ from api.app import create_app
 from rag.corpus import corpus_hash, load_corpus
 from rag.service import load_components
 from rag.settings import Settings
-from rag.store import store_path
-from tests.documents import make_docx, make_encrypted_pdf, make_html, make_image_only_pdf, make_pdf
+from tests.documents import backup_store, make_docx, make_encrypted_pdf, make_html, make_image_only_pdf, make_pdf
 
 from .conftest import SEEDS
 
@@ -32,11 +30,7 @@ QUOKKA_QUESTION = "How many quokkas did the survey on Rottnest Island count?"
 
 def copy_store(components, index: Path) -> None:
     """The session's store, copied: the seeds are already embedded there."""
-    index.mkdir(parents=True)
-    src, dst = sqlite3.connect(store_path(components.settings.index_dir)), sqlite3.connect(store_path(index))
-    src.backup(dst)
-    src.close()
-    dst.close()
+    backup_store(components.settings.index_dir, index)
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ on); writes without the key get 401. (That an acknowledged write survives the pr
 tests/test_crash.py's: killed after the commit, the new corpus loads.)"""
 
 import importlib.util
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from rag.settings import Settings
-from rag.store import store_path
+from tests.documents import backup_store
 
 from .conftest import REPO, SEEDS
 from .server import rag_serve
@@ -28,12 +27,7 @@ def _check_module():
 
 
 def test_serve_add_ask_remove(components, tmp_path: Path):
-    index = tmp_path / "index"
-    index.mkdir()
-    src, dst = sqlite3.connect(store_path(components.settings.index_dir)), sqlite3.connect(store_path(index))
-    src.backup(dst)
-    src.close()
-    dst.close()
+    index = backup_store(components.settings.index_dir, tmp_path / "index")
     settings = Settings(seeds_dir=SEEDS, index_dir=index)
     with rag_serve(settings, tmp_path / "serve.log", {"RAG_API_KEYS": f"another,{KEY}"}) as base:
         _check_module().run_check(base, KEY)
