@@ -29,7 +29,7 @@ def main() -> None:
     items = load_eval_set(dev)
     for name, (c_grid, k_grid) in VARIANTS.items():
         judge_fit.ANSWERABILITY_C, judge_fit.TOP_K = c_grid, k_grid
-        meta = judge_fit.fit_judge(components, items, dev, Path("/tmp/judge-variant.json"))
+        meta = judge_fit.fit_judge(components, items, [dev], Path("/tmp/judge-variant.json"))
         point = meta["cv_operating_point"]
         print(
             f"{name}: C={meta['answerability_C']} k={meta['answerability_top_k']} log loss "

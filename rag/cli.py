@@ -291,24 +291,33 @@ app.add_typer(judge_app, name="judge")
 @judge_app.command("fit")
 def judge_fit_command(
     ctx: typer.Context,
-    eval_set: Annotated[Path, typer.Option("--set", help="The split to fit on: dev, never test.")] = Path(
-        "eval/questions.jsonl"
-    ),
+    eval_sets: Annotated[
+        list[Path],
+        typer.Option(
+            "--set", help="A question file to fit on (repeatable: dev, eval/questions_train.jsonl; never test)."
+        ),
+    ] = [Path("eval/questions.jsonl")],  # noqa: B006 (typer reads it, never mutates)
     out: Annotated[Path, typer.Option(help="Where to write the fitted judge.")] = Path("rag/judge_model.json"),
 ) -> None:
     """Fit the offline judge on labelled (question, quote) pairs of the dev split, choose its operating point
     on cross-validated dev answers, and write it (deterministic: the same data give the same file)."""
+    from collections import Counter
+
     from rag.evaluation.dataset import load_eval_set
     from rag.judge_fit import fit_judge
     from rag.service import load_components
 
     settings: Settings = ctx.obj
     with _domain_errors():
-        if _is_the_test_split(eval_set):
-            raise InvalidQuery(f"{eval_set} is the test split: the judge is fitted on dev only")
-        items = load_eval_set(eval_set)
+        for eval_set in eval_sets:
+            if _is_the_test_split(eval_set):
+                raise InvalidQuery(f"{eval_set} is the test split: the judge is fitted on dev only")
+        items = [item for eval_set in eval_sets for item in load_eval_set(eval_set)]
+        repeated = sorted(i for i, n in Counter(item.id for item in items).items() if n > 1)
+        if repeated:
+            raise InvalidQuery(f"question ids appear in more than one file: {', '.join(repeated[:5])}")
         parts = load_components(settings, progress=sys.stderr.isatty())
-        meta = fit_judge(parts, items, eval_set, out)
+        meta = fit_judge(parts, items, eval_sets, out)
     point = meta["cv_operating_point"]
     typer.echo(
         f"Fitted on {meta['pairs']} pairs ({meta['positive_pairs']} positive) from {meta['questions']} questions, "

@@ -1,4 +1,5 @@
-"""Fit the answerability judge on the `dev` split: `rag judge fit`.
+"""Fit the answerability judge on the tuning side: `rag judge fit` (the `dev` split and the training questions
+of `eval/questions_train.jsonl`, which are written the same way and never scored by the gate).
 
 Labelled pairs: every candidate quote the answerer would judge for a dev question (each of its readings;
 for a follow-up, the readings with its history) is labelled 1 when it overlaps the question's gold
@@ -39,6 +40,7 @@ ANSWERABILITY_C = (0.1, 1.0)
 # 23 to 15, but it cost dev answers (paraphrase, fact, multi-document) and, measured once on the test split,
 # it answered far fewer test questions right (0.676 -> 0.535): not kept (see eval/judge_fit_variants.py).
 TOP_K = (1,)
+TRAIN_PREFIX = "train-"  # the ids of the training questions (eval/questions_train.jsonl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +176,9 @@ def by_category(items: list[EvalItem], samples: list[CalibrationSample], thresho
     return {name: round(sum(v) / len(v), 4) for name, v in sorted(handled.items())}
 
 
-def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, out: Path) -> dict:
-    """Fit the judge on `items` (the dev split) and write it to `out`; returns what was measured."""
+def fit_judge(components: QAComponents, items: list[EvalItem], eval_sets: list[Path], out: Path) -> dict:
+    """Fit the judge on `items` (read from `eval_sets`: dev and the training questions, never test) and
+    write it to `out`; returns what was measured."""
     answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
     pairs = build_pairs(answerer, items)  # pools do not depend on the judge
     logger.info("%d candidates, %d answering, from %d questions", len(pairs.y), int(pairs.y.sum()), len(items))
@@ -201,8 +204,8 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, o
     point = calibration.recommended
     chosen = grid[(ranker_c, answer_c, top_k)]
     meta = {
-        "fitted_on": str(eval_set),
-        "fitted_on_sha256": hashlib.sha256(eval_set.read_bytes()).hexdigest(),
+        "fitted_on": [str(p) for p in eval_sets],
+        "fitted_on_sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p in eval_sets],
         "command": "rag judge fit",
         "questions": len(items),
         "pairs": len(pairs.y),
@@ -215,6 +218,13 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_set: Path, o
         "cv_best_candidate_log_loss": round(chosen["log_loss"], 4),
         "cv_operating_point": point.model_dump(),
         "cv_by_category": by_category(items, samples, point.threshold),
+        # The same, over the dev split's questions only (ids not of the training questions): comparable with
+        # judges fitted on dev alone.
+        "cv_by_category_dev": by_category(
+            [i for i in items if not i.id.startswith(TRAIN_PREFIX)],
+            [s for s in samples if not s.id.startswith(TRAIN_PREFIX)],
+            point.threshold,
+        ),
     }
     model = JudgeModel(FEATURES, final.ranker, final.answerability, point.threshold, meta)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")

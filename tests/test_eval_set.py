@@ -23,12 +23,19 @@ from tests.conftest import KNOWN_DEBRIS
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_SET = REPO / "eval" / "questions.jsonl"
+TRAIN_SET = REPO / "eval" / "questions_train.jsonl"  # the judge's further fitting questions
 SEEDS = REPO / "seeds"
 
 
 @pytest.fixture(scope="module")
-def items() -> list[EvalItem]:
+def dev_items() -> list[EvalItem]:
     return load_eval_set(EVAL_SET)
+
+
+@pytest.fixture(scope="module", params=[EVAL_SET, TRAIN_SET], ids=["dev", "train"])
+def items(request: pytest.FixtureRequest) -> list[EvalItem]:
+    """Each file of questions the project tunes on: every consistency check holds for both."""
+    return load_eval_set(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +47,26 @@ def by_category(items: list[EvalItem], category: Category) -> list[EvalItem]:
     return [item for item in items if item.category is category]
 
 
-def test_the_set_loads_with_unique_ids(items: list[EvalItem]) -> None:
-    ids = [item.id for item in items]
+def test_the_set_loads_with_unique_ids(dev_items: list[EvalItem]) -> None:
+    ids = [item.id for item in dev_items]
     assert len(ids) == len(set(ids))
-    assert len(items) >= 90
+    assert len(dev_items) >= 90
+
+
+def test_the_training_questions_are_new_and_named_apart(dev_items: list[EvalItem]) -> None:
+    train = load_eval_set(TRAIN_SET)
+    assert all(item.id.startswith("train-") for item in train)
+    assert not {item.id for item in train} & {item.id for item in dev_items}
+    assert not {item.question.lower() for item in train} & {item.question.lower() for item in dev_items}
 
 
 @pytest.mark.parametrize("category", list(MINIMUM_COUNTS))
-def test_each_category_meets_its_minimum(items: list[EvalItem], category: Category) -> None:
-    assert len(by_category(items, category)) >= MINIMUM_COUNTS[category]
+def test_each_category_meets_its_minimum(dev_items: list[EvalItem], category: Category) -> None:
+    assert len(by_category(dev_items, category)) >= MINIMUM_COUNTS[category]
 
 
-def test_every_seed_document_has_enough_fact_questions(items: list[EvalItem], texts: dict[str, str]) -> None:
-    facts = Counter(doc for item in by_category(items, Category.FACT) for doc in item.gold_docs)
+def test_every_seed_document_has_enough_fact_questions(dev_items: list[EvalItem], texts: dict[str, str]) -> None:
+    facts = Counter(doc for item in by_category(dev_items, Category.FACT) for doc in item.gold_docs)
     for doc_id in texts:
         assert facts[doc_id] >= MINIMUM_FACTS_PER_DOCUMENT, doc_id
 

@@ -195,13 +195,16 @@ def test_a_chat_model_that_raises_falls_back_to_the_offline_judge(components: QA
 
 
 def test_the_committed_judge_was_fitted_on_dev_only():
-    model = load_judge_model()
-    assert model.features == FEATURES
-    assert model.meta["fitted_on"] == "eval/questions.jsonl"
-    dev = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
     import hashlib
 
-    assert model.meta["fitted_on_sha256"] == hashlib.sha256(dev.read_bytes()).hexdigest()
+    model = load_judge_model()
+    assert model.features == FEATURES
+    assert model.meta["fitted_on"] == ["eval/questions.jsonl"]
+    repo = Path(__file__).resolve().parents[1]
+    hashes = [hashlib.sha256((repo / p).read_bytes()).hexdigest() for p in model.meta["fitted_on"]]
+    assert model.meta["fitted_on_sha256"] == hashes
+    test_split = hashlib.sha256((repo / "eval" / "questions_test.jsonl").read_bytes()).hexdigest()
+    assert test_split not in hashes
     assert 0.0 < model.threshold < 1.0
     assert np.all(np.isfinite(model.ranker.coef)) and np.all(np.isfinite(model.answerability.coef))
 
@@ -230,6 +233,23 @@ def test_rag_judge_fit_refuses_the_test_split_under_any_name(tmp_path: Path, mon
     renamed.write_bytes((repo / "eval" / "questions_test.jsonl").read_bytes())
     result = CliRunner().invoke(app, ["judge", "fit", "--set", str(renamed), "--out", str(tmp_path / "j.json")])
     assert result.exit_code == 2 and "dev only" in result.output
+    assert not (tmp_path / "j.json").exists()
+    # beside the dev split, too
+    both = ["--set", "eval/questions.jsonl", "--set", str(renamed), "--out", str(tmp_path / "j.json")]
+    result = CliRunner().invoke(app, ["judge", "fit", *both])
+    assert result.exit_code == 2 and "dev only" in result.output
+    assert not (tmp_path / "j.json").exists()
+
+
+def test_rag_judge_fit_refuses_a_question_given_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    twice = ["--set", "eval/questions.jsonl", "--set", "eval/questions.jsonl", "--out", str(tmp_path / "j.json")]
+    result = CliRunner().invoke(app, ["judge", "fit", *twice])
+    assert result.exit_code == 2 and "more than one file" in result.output
     assert not (tmp_path / "j.json").exists()
 
 
