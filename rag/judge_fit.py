@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,17 @@ from rag.answering import ExtractiveAnswerer
 from rag.evaluation.calibration import CalibrationSample, calibrate, sample_of
 from rag.evaluation.dataset import Category, EvalItem
 from rag.evaluation.metrics import is_supporting
-from rag.judge import FEATURES, FittedJudge, HeuristicJudge, JudgeModel, Linear, answerability_inputs, judge_features
+from rag.judge import (
+    FEATURES,
+    FittedJudge,
+    HeuristicJudge,
+    JudgeCandidate,
+    JudgeModel,
+    JudgeQuestion,
+    Linear,
+    answerability_inputs,
+    judge_features,
+)
 from rag.service import QAComponents
 
 logger = logging.getLogger(__name__)
@@ -51,8 +62,13 @@ class Pairs:
     readings: np.ndarray  # index of the (item, reading) pool of each candidate
 
 
-def build_pairs(answerer: ExtractiveAnswerer, items: list[EvalItem]) -> Pairs:
-    """The labelled candidates of `items`, pool by pool, as the answerer's readings see them."""
+def build_pairs(
+    answerer: ExtractiveAnswerer,
+    items: list[EvalItem],
+    on_pool: Callable[[JudgeQuestion, list[JudgeCandidate]], None] | None = None,
+) -> Pairs:
+    """The labelled candidates of `items`, pool by pool, as the answerer's readings see them. `on_pool`,
+    when given, sees each pool in the order of its rows (for experiments that measure more of them)."""
     xs, ys, item_ids, reading_ids = [], [], [], []
     for n, item in enumerate(items):
         readings = answerer.resolver.readings(item.question, item.history)
@@ -63,6 +79,8 @@ def build_pairs(answerer: ExtractiveAnswerer, items: list[EvalItem]) -> Pairs:
             _, question, candidates = answerer.candidate_pool(reading, vector)
             if not candidates:
                 continue
+            if on_pool is not None:
+                on_pool(question, candidates)
             xs.append(judge_features(question, candidates))
             ys.extend(is_supporting(item, c.scored.doc_id, c.scored.start, c.scored.end, c.quote) for c in candidates)
             item_ids.extend([n] * len(candidates))

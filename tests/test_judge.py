@@ -268,3 +268,21 @@ def test_answer_threads_sharing_cold_word_vectors_get_the_answers_of_one_thread(
     with ThreadPoolExecutor(8) as pool:
         concurrent = list(pool.map(lambda i: answerer.answer(i.question, history=i.history), items))
     assert [a.citations for a in concurrent] == [a.citations for a in sequential]
+
+
+def test_build_pairs_shows_each_pool_to_on_pool_in_the_order_of_its_rows(components: QAComponents):
+    """Experiments (eval/judge_e5.py, eval/judge_attribute.py) measure more of each pool through `on_pool`:
+    its pools must line up with the pairs' rows, and watching must not change the pairs."""
+    from rag.evaluation.dataset import load_eval_set
+    from rag.judge import HeuristicJudge, judge_features
+    from rag.judge_fit import build_pairs
+
+    items = load_eval_set(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl")[:6]
+    answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
+    seen = []
+    watched = build_pairs(answerer, items, on_pool=lambda q, cs: seen.append((q, cs)))
+    plain = build_pairs(answerer, items)
+    assert np.array_equal(watched.x, plain.x) and np.array_equal(watched.y, plain.y)
+    assert len(seen) == len(np.unique(watched.readings)) > 0
+    assert sum(len(cs) for _, cs in seen) == len(watched.y)
+    assert np.allclose(np.vstack([judge_features(q, cs) for q, cs in seen]), watched.x)
