@@ -107,6 +107,7 @@ def evaluate(
     answer: Answerability,
     keep: list[int] | None = None,
     k: int = 1,
+    folds: list[np.ndarray] | None = None,
 ) -> dict[str, float]:
     from sklearn.metrics import log_loss, roc_auc_score
 
@@ -114,7 +115,7 @@ def evaluate(
     hits, probs, labels = [], [], []
     confidence = np.full(n_items, -1.0)
     right = np.zeros(n_items, dtype=bool)
-    for held in question_folds(n_items):
+    for held in folds if folds is not None else question_folds(n_items):
         test = np.isin(pairs.items, held)
         ranker = fit_ranker(pairs, ~test, ranker_c)
         tops, top_labels = top_of_pools(pairs, ~test, ranker, k)
@@ -139,6 +140,22 @@ def evaluate(
         "log_loss": float(log_loss(labels, np.clip(probs, 1e-6, 1 - 1e-6), labels=[0, 1])),
     }
     return result | proxy_cost(np.maximum(confidence, 0.0), right, answerable)
+
+
+def shuffled_folds(n_items: int, seed: int) -> list[np.ndarray]:
+    """FOLDS folds of the items in a seeded random order (question_folds takes every FOLDS-th item, so one
+    question more or less moves every later one to another fold)."""
+    order = np.random.default_rng(seed).permutation(n_items)
+    return [np.sort(order[f::FOLDS]) for f in range(FOLDS)]
+
+
+def repeated(pairs: Pairs, answerable: np.ndarray, ranker_c: float, answer: Answerability, seeds: int = 5) -> str:
+    """hit@1, AUC and proxy cost over `seeds` shuffled fold assignments: mean ± standard deviation."""
+    n = len(answerable)
+    runs = [evaluate(pairs, answerable, ranker_c, answer, folds=shuffled_folds(n, s)) for s in range(seeds)]
+    return " ".join(
+        f"{m}={np.mean([r[m] for r in runs]):.3f}±{np.std([r[m] for r in runs]):.3f}" for m in ("hit@1", "auc", "cost")
+    )
 
 
 def subset(pairs: Pairs, names: tuple[str, ...]) -> Pairs:
