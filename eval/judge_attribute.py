@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import evaluate, logistic, repeated
+from judge_experiments import compare, evaluate, logistic
 
 from rag.answering import ExtractiveAnswerer
 from rag.candidates import coverage, focus_terms
@@ -67,14 +67,7 @@ def main() -> None:
     pairs, extra, answerable = build()
     print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
     plus = Pairs(np.column_stack([pairs.x, extra]), pairs.y, pairs.items, pairs.readings)
-    for name, p in (("current features", pairs), ("+ attribute terms", plus)):
-        for rc in (0.03, 0.3):
-            for ac in (0.1, 1.0):
-                r = evaluate(p, answerable, rc, logistic(ac))
-                print(f"  {name:18s} rc={rc} ac={ac} " + " ".join(f"{k}={v:.3f}" for k, v in r.items()))
-    print("  the same at ranker C 0.3, answerability C 0.1, over 5 shuffled fold assignments (mean ± sd):")
-    for name, p in (("current features", pairs), ("+ attribute terms", plus)):
-        print(f"  {name:18s} " + repeated(p, answerable, 0.3, logistic(0.1)))
+    compare({"current features": pairs, "+ attribute terms": plus}, answerable)
     value = ["asks_value", "value_stated", "value_missing", "value_proximity"]
     subsets = {
         "score + lead": [],

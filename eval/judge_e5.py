@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import evaluate, logistic, repeated
+from judge_experiments import compare
 
 from rag.answering import ExtractiveAnswerer
 from rag.evaluation.dataset import load_eval_set
@@ -72,6 +72,7 @@ def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
         e5q=e5_quote,
         e5c=e5_context,
         answerable=answerable,
+        features=np.array(FEATURES),
     )
     return pairs, np.column_stack([e5_quote, e5_context]), answerable
 
@@ -107,8 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args()
-    if args.cache.exists():
-        raw = np.load(args.cache)
+    raw = np.load(args.cache) if args.cache.exists() else None
+    if raw is not None and tuple(raw["features"]) == FEATURES:  # a cache of other features is rebuilt
         pairs = Pairs(raw["x"], raw["y"], raw["items"], raw["readings"])
         extra, answerable = np.column_stack([raw["e5q"], raw["e5c"]]), raw["answerable"]
     else:
@@ -125,14 +126,7 @@ def main() -> None:
     print("3. the judge, 5-fold cross-validated, without and with the e5 cosines (and the gap to the pool's best):")
     extra = with_gap(pairs, extra)
     plus = Pairs(np.column_stack([pairs.x, extra]), pairs.y, pairs.items, pairs.readings)
-    for name, p in (("MiniLM features", pairs), ("+ e5 cosines", plus)):
-        for rc in (0.03, 0.3):
-            for ac in (0.1, 1.0):
-                r = evaluate(p, answerable, rc, logistic(ac))
-                print(f"  {name:16s} rc={rc} ac={ac} " + " ".join(f"{k}={v:.3f}" for k, v in r.items()))
-    print("  the same at ranker C 0.3, answerability C 0.1, over 5 shuffled fold assignments (mean ± sd):")
-    for name, p in (("MiniLM features", pairs), ("+ e5 cosines", plus)):
-        print(f"  {name:18s} " + repeated(p, answerable, 0.3, logistic(0.1)))
+    compare({"MiniLM features": pairs, "+ e5 cosines": plus}, answerable)
 
 
 if __name__ == "__main__":
