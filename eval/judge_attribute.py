@@ -20,18 +20,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import compare, evaluate, logistic
+from judge_experiments import compare, evaluate, logistic, tuning_pairs
 
 from rag.answering import ExtractiveAnswerer
 from rag.candidates import coverage, focus_terms
-from rag.evaluation.dataset import load_eval_set
-from rag.judge import FEATURES, HeuristicJudge, JudgeCandidate, JudgeQuestion
-from rag.judge_fit import Pairs, build_pairs
-from rag.service import load_components
-from rag.settings import Settings
+from rag.judge import FEATURES
+from rag.judge_fit import Pairs
 from rag.text import tokenize
-
-SETS = [Path("eval/questions.jsonl"), Path("eval/questions_train.jsonl")]
 
 
 def attribute_features(answerer: ExtractiveAnswerer, question: str, quote: str, context: str) -> list[float]:
@@ -50,21 +45,10 @@ def attribute_features(answerer: ExtractiveAnswerer, question: str, quote: str, 
     ]
 
 
-def build() -> tuple[Pairs, np.ndarray, np.ndarray]:
-    components = load_components(Settings(), progress=False)
-    answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
-    items = [i for s in SETS for i in load_eval_set(s)]
-    extra: list[list[float]] = []
-
-    def measure(question: JudgeQuestion, candidates: list[JudgeCandidate]) -> None:
-        extra.extend(attribute_features(answerer, question.text, c.quote, c.context) for c in candidates)
-
-    pairs = build_pairs(answerer, items, on_pool=measure)
-    return pairs, np.asarray(extra), np.asarray([i.answerable for i in items])
-
-
 def main() -> None:
-    pairs, extra, answerable = build()
+    pairs, extra, answerable = tuning_pairs(
+        lambda answerer: lambda q, cands: [attribute_features(answerer, q.text, c.quote, c.context) for c in cands]
+    )
     print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
     plus = Pairs(np.column_stack([pairs.x, extra]), pairs.y, pairs.items, pairs.readings)
     compare({"current features": pairs, "+ attribute terms": plus}, answerable)

@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.answering import ExtractiveAnswerer
 from rag.evaluation.dataset import load_eval_set
-from rag.judge import FEATURES, Linear, answerability_inputs
+from rag.judge import FEATURES, JudgeCandidate, JudgeQuestion, Linear, answerability_inputs
 from rag.judge_fit import FOLDS, Pairs, build_pairs, fit_answerability, fit_ranker, question_folds, top_of_pools
 from rag.settings import Settings
 
@@ -46,6 +46,35 @@ def load_pairs(eval_set: Path, cache: Path) -> Pairs:
     pairs = build_pairs(answerer, load_eval_set(eval_set))
     np.savez(cache, x=pairs.x, y=pairs.y, items=pairs.items, readings=pairs.readings, features=np.array(FEATURES))
     return pairs
+
+
+TUNING_SETS = [Path("eval/questions.jsonl"), Path("eval/questions_train.jsonl")]
+
+
+OnPool = Callable[[JudgeQuestion, list[JudgeCandidate]], list[list[float]]]
+
+
+def tuning_pairs(
+    signals: Callable[[ExtractiveAnswerer], OnPool] | None = None,
+) -> tuple[Pairs, np.ndarray, np.ndarray]:
+    """The labelled candidates of the 216 tuning questions (dev and training), the rows of extra signals
+    that `signals(answerer)` measures for each pool's candidates (empty without it), and which questions
+    are answerable."""
+    from rag.judge import HeuristicJudge
+    from rag.service import load_components
+
+    components = load_components(Settings(), progress=False)
+    answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
+    items = [i for s in TUNING_SETS for i in load_eval_set(s)]
+    measure = signals(answerer) if signals is not None else None
+    extra: list[list[float]] = []
+
+    def collect(question: JudgeQuestion, candidates: list[JudgeCandidate]) -> None:
+        if measure is not None:
+            extra.extend(measure(question, candidates))
+
+    pairs = build_pairs(answerer, items, on_pool=collect)
+    return pairs, np.asarray(extra), np.asarray([i.answerable for i in items])
 
 
 Answerability = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]

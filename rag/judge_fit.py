@@ -51,6 +51,10 @@ ANSWERABILITY_C = (0.1, 1.0)
 # 23 to 15, but it cost dev answers (paraphrase, fact, multi-document) and, measured once on the test split,
 # it answered far fewer test questions right (0.676 -> 0.535): not kept (see eval/judge_fit_variants.py).
 TOP_K = (1,)
+# The negatives the ranker learns from: every other candidate of the pool. Only the heuristic score's 10
+# best (hard negatives) raised cross-validated hit@1 over the pools, but answered the training questions worse
+# from a dev-only fit (eval/judge_hard_negatives.py): not kept.
+HARD_NEGATIVES: int | None = None
 TRAIN_PREFIX = "train-"  # the ids of the training questions (eval/questions_train.jsonl)
 
 
@@ -95,15 +99,19 @@ def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
-    """Pairwise logistic regression: every answering candidate against every other of its pool."""
+    """Pairwise logistic regression: every answering candidate against every other of its pool (or, when
+    HARD_NEGATIVES is set, those of them that the heuristic score ranks among its HARD_NEGATIVES best)."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = _standardiser(pairs.x[mask])
     z = (pairs.x - mean) / scale
     diffs = []
+    heuristic_rank = pairs.x[:, FEATURES.index("heuristic_rank")]  # 1 / rank in the pool
     for r in np.unique(pairs.readings[mask]):
         rows = np.where(pairs.readings == r)[0]
         pos, neg = rows[pairs.y[rows] == 1], rows[pairs.y[rows] == 0]
+        if HARD_NEGATIVES is not None:
+            neg = neg[heuristic_rank[neg] >= 1.0 / HARD_NEGATIVES - 1e-9]
         if len(pos) and len(neg):
             diffs.append((z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, z.shape[1]))
     d = np.vstack(diffs)
