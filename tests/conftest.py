@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,9 @@ KNOWN_DEBRIS = (
     "Information Technology***",
     "Author: Theresa Hitchens",
 )
+
+
+def under_ci() -> bool:
+    """Whether the tests run under CI (`CI` set to 1, true or yes): a service a test needs must then be
+    there, and its absence fails the test instead of skipping it."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}

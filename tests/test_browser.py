@@ -6,7 +6,6 @@ and must make no request to any host but the test server and log no error in the
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 
-from .conftest import SEEDS, source_text
+from .conftest import SEEDS, source_text, under_ci
 from .server import rag_serve
 
 pytestmark = pytest.mark.browser
@@ -50,7 +49,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install Debian's chromium (make test does, as root)"
-        if os.environ.get("CI"):
+        if under_ci():
             pytest.fail(f"{reason}; CI must run the browser tests")
         pytest.skip(reason)
     with sync_playwright() as playwright:

@@ -27,7 +27,7 @@ from rag.settings import Settings
 from tests.milvus_server import MilvusUnavailable, milvus_server
 from tests.test_ingest_api import AUTH, KEY, QUOKKA, QUOKKA_QUESTION, copy_store
 
-from .conftest import REPO, SEEDS
+from .conftest import REPO, SEEDS, under_ci
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with milvus_server(tmp_path_factory.mktemp("milvus-server")) as uri:
             yield uri
     except MilvusUnavailable as exc:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if under_ci():
             pytest.fail(f"CI needs the Milvus server: {exc}")
         pytest.skip(str(exc))
 
