@@ -23,13 +23,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import proxy_cost, shuffled_folds, tuning_pairs
+from judge_experiments import N_DEV, proxy_cost, shuffled_folds, tuning_pairs
 
 from rag.judge import FEATURES, answerability_inputs
 from rag.judge_fit import Pairs, fit_answerability, fit_ranker, top_of_pools
 
 RANKER_C, ANSWER_C, STAGE_TWO_C = 0.3, 0.1, 0.3
-N_DEV = 99  # tuning_pairs() holds dev's questions first
+
 NAMES = ("logit", "lead_2", "lead_3", "entropy", "likely", "heuristic_agrees", "dense_agrees", "p_lead", "size")
 VARIANTS = {
     "the best probability's logit only": ["logit"],
