@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from rag.cli import app
 from rag.evaluation.dataset import Category, EvalItem, Span, load_eval_set
 from rag.evaluation.gate import compare, format_comparison
+from rag.evaluation.intervals import proportion_intervals, wilson
 from rag.evaluation.metrics import (
     QUALITY_METRICS,
     Quote,
@@ -20,7 +21,7 @@ from rag.evaluation.metrics import (
     retrieval_scores,
     score_question,
 )
-from rag.evaluation.report import markdown_report, write_reports
+from rag.evaluation.report import markdown_report, splits_table, write_reports
 from rag.evaluation.runner import RunResult, SystemResult, evaluate
 from rag.evaluation.systems import LangChainBaseline, PipelineSystem
 from rag.service import QAComponents
@@ -185,6 +186,66 @@ def test_reports_are_written_and_name_every_question(tmp_path: Path) -> None:
     assert RunResult.model_validate_json(paths[0].read_text()).primary.overall == run.primary.overall
     md = markdown_report(run)
     assert "| q0 |" in md and "| q1 |" in md and "answer_accuracy" in md
+
+
+# --- confidence intervals --------------------------------------------------------------------------------
+
+
+def test_wilson_intervals_hold_the_share_and_do_not_collapse_at_the_ends() -> None:
+    low, high = wilson(23, 23)
+    assert 0.85 < low < 0.86 and high == 1.0  # all right is not certainty
+    low, high = wilson(0, 10)
+    assert low == 0.0 and 0.25 < high < 0.35
+    small, large = wilson(7, 10), wilson(70, 100)
+    assert small[0] < 0.7 < small[1] and large[0] < 0.7 < large[1]
+    assert large[1] - large[0] < small[1] - small[0]  # more questions, a tighter interval
+    assert wilson(7, 10, level=0.99)[0] < small[0]
+
+
+def scored_mix() -> list:
+    """7 of 10 fact questions answered right, 2 of 4 unanswerable ones abstained on, 1 fact abstained on."""
+    results = []
+    for i in range(10):
+        quotes = [quote("d1", GOLD.start, GOLD.end)] if i < 7 else [quote("d1", 0, 17)]
+        results.append(score_question(item(id=f"f{i}"), output([GOLD], quotes if i != 9 else [], i == 9), TEXTS))
+    for i in range(4):
+        results.append(score_question(item(Category.UNANSWERABLE, id=f"u{i}"), output([], [], abstained=i < 2), TEXTS))
+    return results
+
+
+def test_intervals_count_each_metric_over_its_own_trials() -> None:
+    intervals = proportion_intervals(scored_mix())
+    overall = intervals["overall"]
+    accuracy = overall["answer_accuracy"]
+    assert accuracy.trials == 10 and accuracy.low < 0.7 < accuracy.high
+    assert overall["abstention_recall"].trials == 4  # the unanswerable questions
+    assert overall["abstention_precision"].trials == 3  # the abstentions: 2 right, 1 on an answerable question
+    assert (overall["abstention_precision"].low, overall["abstention_precision"].high) == tuple(
+        round(x, 4) for x in wilson(2, 3)
+    )
+    assert overall["citation_precision"].trials == 9  # one quote for each answered fact question
+    assert "both_sides_rate" not in overall  # no disagreement question: nothing to count
+    assert set(intervals) == {"overall", "fact", "unanswerable"}
+    assert "answer_accuracy" not in intervals["unanswerable"]
+    with pytest.raises(ValueError, match="level"):
+        proportion_intervals(scored_mix(), level=1.5)
+
+
+def test_reports_show_the_intervals_and_older_runs_without_them_still_load(tmp_path: Path) -> None:
+    run = run_of({"q0": True, "q1": False})
+    assert run.primary.intervals is None and "How sure" not in markdown_report(run)  # a run made before them
+    results = scored_mix()
+    system = run.primary.model_copy(
+        update={"questions": results, "overall": aggregate(results), "intervals": proportion_intervals(results)}
+    )
+    with_intervals = run.model_copy(update={"systems": {"ours": system}})
+    md = markdown_report(with_intervals)
+    low, high = wilson(7, 10)
+    assert "## How sure these figures are: ours" in md
+    assert f"| overall | answer_accuracy | 0.700 | {low:.3f} – {high:.3f} | 10 |" in md
+    assert f"0.700 [{low:.3f}, {high:.3f}]" in splits_table({"dev": with_intervals})
+    path = write_reports(with_intervals, tmp_path, stem="r")[0]
+    assert RunResult.model_validate_json(path.read_text()).primary.intervals == system.intervals
 
 
 # --- end to end on the real evaluation set, with the real model -------------------------------------------

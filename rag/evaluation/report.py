@@ -10,7 +10,7 @@ from rag.evaluation import metrics as metric_defs
 from rag.evaluation.calibration import WRONG_ANSWER_COST
 from rag.evaluation.dataset import Category, EvalItem
 from rag.evaluation.metrics import LATENCY_METRICS, LOWER_IS_BETTER, QUALITY_METRICS
-from rag.evaluation.runner import RunResult
+from rag.evaluation.runner import RunResult, SystemResult
 
 # Metrics shown per category, and the ones charted.
 CATEGORY_COLUMNS = (
@@ -46,8 +46,16 @@ def metrics_table(run: RunResult) -> str:
     return "\n".join(rows)
 
 
+def _with_interval(value: object, metric: str, system: SystemResult, scope: str) -> str:
+    """The figure, and its 95% interval when the run has one ("0.676 [0.561, 0.773]")."""
+    interval = (system.intervals or {}).get(scope, {}).get(metric)
+    cell = _cell(value, metric)
+    return f"{cell} [{interval.low:.3f}, {interval.high:.3f}]" if interval is not None and value is not None else cell
+
+
 def splits_table(runs: dict[str, RunResult]) -> str:
-    """This project's metrics on each split side by side: overall, then by category."""
+    """This project's metrics on each split side by side: overall, then by category, with their 95%
+    intervals in brackets."""
     names = list(runs)
     rows = ["| scope | metric | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
     scopes = ["overall", *dict.fromkeys(c for r in runs.values() for c in r.primary.by_category)]
@@ -59,7 +67,8 @@ def splits_table(runs: dict[str, RunResult]) -> str:
             ]
             if all(v is None for v in values) or (scope != "overall" and metric not in CATEGORY_COLUMNS):
                 continue
-            rows.append(f"| {scope} | {metric} | " + " | ".join(_cell(v, metric) for v in values) + " |")
+            cells = (_with_interval(v, metric, r.primary, scope) for v, r in zip(values, runs.values(), strict=True))
+            rows.append(f"| {scope} | {metric} | " + " | ".join(cells) + " |")
     for name, r in runs.items():
         if r.judge is not None:
             rows.append(
@@ -69,6 +78,30 @@ def splits_table(runs: dict[str, RunResult]) -> str:
                     for x in runs.values()
                 )
                 + " |"
+            )
+    return "\n".join(rows)
+
+
+def intervals_section(system: SystemResult) -> str:
+    """The figures of `system` with their 95% intervals, overall and by category."""
+    intervals = system.intervals or {}
+    rows = [
+        f"## How sure these figures are: {system.name}",
+        "",
+        "95% Wilson score intervals of each share, over the questions, abstentions or citations it counts "
+        "(`rag/evaluation/intervals.py`).",
+        "",
+        "| scope | metric | value | 95% interval | counted over |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for scope, by_metric in intervals.items():
+        figures = system.overall if scope == "overall" else system.by_category.get(scope, {})
+        for metric, interval in by_metric.items():
+            if scope != "overall" and metric not in CATEGORY_COLUMNS:
+                continue
+            rows.append(
+                f"| {scope} | {metric} | {_cell(figures.get(metric), metric)} | "
+                f"{interval.low:.3f} – {interval.high:.3f} | {interval.trials} |"
             )
     return "\n".join(rows)
 
@@ -153,6 +186,8 @@ def markdown_report(run: RunResult, chart_name: str | None = None, items: dict[s
         parts += [f"![metrics by category]({chart_name})", ""]
     for name in run.systems:
         parts += [f"## By category: {name}", "", category_table(run, name), ""]
+    if run.primary.intervals:
+        parts += [intervals_section(run.primary), ""]
     if run.judge is not None:
         parts += [judge_section(run), ""]
     if run.calibration is not None:

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from rag.corpus import corpus_hash
 from rag.evaluation.calibration import Calibration, CalibrationSample, calibrate
 from rag.evaluation.dataset import EvalItem, EvalSetError, check_against_corpus
+from rag.evaluation.intervals import Intervals, proportion_intervals
 from rag.evaluation.metrics import QuestionResult, aggregate, metrics_by_category, score_question
 from rag.evaluation.systems import EvalSystem
 from rag.service import QAComponents
@@ -28,6 +29,7 @@ class SystemResult(BaseModel):
     overall: Metrics
     by_category: dict[str, Metrics]
     questions: list[QuestionResult]
+    intervals: Intervals | None = None  # 95% Wilson intervals, overall and by category (older runs: none)
 
 
 class JudgeReport(BaseModel):
@@ -100,6 +102,7 @@ def evaluate(
             overall=aggregate(scored),
             by_category=metrics_by_category(scored),
             questions=scored,
+            intervals=proportion_intervals(scored),
         )
     calibration = judge = None
     for system in systems:
