@@ -163,6 +163,18 @@ def test_gate_flags_regressions_and_flipped_questions() -> None:
     # The reverse direction is an improvement, not a regression.
     improved = compare(after, before, tolerance=0.05)
     assert improved.passed and improved.fixed == ["q3"]
+    # One flip is what chance gives: McNemar's exact test says so.
+    assert result.flip_p_value == 1.0 and "McNemar" in text and "p = 1.000" in text
+
+
+def test_flip_test_tells_a_lopsided_change_from_chance() -> None:
+    before = run_of({f"q{i}": i < 10 for i in range(20)})
+    lopsided = compare(before, run_of({f"q{i}": True for i in range(20)}))  # 10 fixed, none broken
+    assert lopsided.fixed and not lopsided.broke and lopsided.flip_p_value == 2 * 0.5**10
+    balanced = compare(before, run_of({f"q{i}": 5 <= i < 15 for i in range(20)}))  # 5 broken, 5 fixed
+    assert balanced.flip_p_value == 1.0
+    assert compare(before, before).flip_p_value == 1.0
+    assert "McNemar" not in format_comparison(compare(before, before), "a", "b")
 
 
 def test_gate_tolerance_forgives_small_drops_only() -> None:

@@ -45,6 +45,15 @@ class Comparison:
     def passed(self) -> bool:
         return not self.regressions and not self.problems
 
+    @property
+    def flip_p_value(self) -> float:
+        """How likely flips this lopsided are if the change made no difference: McNemar's exact test (a
+        two-sided binomial test of right -> wrong against wrong -> right; scipy). 1.0 when none flipped."""
+        from scipy.stats import binomtest
+
+        flips = len(self.broke) + len(self.fixed)
+        return float(binomtest(len(self.fixed), flips, 0.5).pvalue) if flips else 1.0
+
 
 def read_run(path: Path) -> RunResult:
     try:
@@ -109,6 +118,11 @@ def format_comparison(comparison: Comparison, label_before: str, label_after: st
         lines.append("(no metric changed)")
     lines.append(f"right -> wrong ({len(comparison.broke)}): {', '.join(comparison.broke) or '-'}")
     lines.append(f"wrong -> right ({len(comparison.fixed)}): {', '.join(comparison.fixed) or '-'}")
+    if comparison.broke or comparison.fixed:
+        lines.append(
+            f"McNemar's exact test on the flipped questions: p = {comparison.flip_p_value:.3f} "
+            "(the chance of flips this lopsided if the change made no difference)"
+        )
     lines.extend(f"problem: {p}" for p in comparison.problems)
     return "\n".join(lines)
 
