@@ -55,8 +55,14 @@ def is_elliptic(question: str) -> bool:
 
 
 def previous_user_question(history: list[Turn]) -> str | None:
-    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    previous = previous_user_questions(history, 1)
     return previous[-1] if previous else None
+
+
+def previous_user_questions(history: list[Turn], n: int) -> list[str]:
+    """The latest `n` user questions of `history`, oldest first."""
+    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    return previous[-n:] if n > 0 else []
 
 
 def previous_quotes(history: list[Turn]) -> list[str]:

@@ -6,8 +6,8 @@ guessed from its words: every reading is retrieved and judged, and the answer co
 best quote the judge trusts most (`rag/answering.py`). The readings are:
 
 - the question alone;
-- the question with the previous user question (the subject usually sits there), looking near what the
-  previous answer quoted;
+- the question with the previous user questions (the last two: the subject usually sits there, or one
+  question further back in a chain of follow-ups);
 - the question with the previous answer's quotes (the referent of "it" may be named only in the answer);
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
@@ -17,10 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from rag.answer_types import AnswerType, expected_type
-from rag.chat import Turn, is_elliptic, previous_quotes, previous_user_question, validate_history
+from rag.chat import (
+    Turn,
+    is_elliptic,
+    previous_quotes,
+    previous_user_question,
+    previous_user_questions,
+    validate_history,
+)
 from rag.index_store import CorpusIndex
 from rag.retrieval import validate_question
 from rag.text import squash_whitespace, tokenize
@@ -30,8 +35,14 @@ FOLLOW_UP_REACH = 2
 # The sentences the previous answer quoted get no closeness bonus themselves: the user has read them. They
 # still compete on their own ("Which countries take part in it?" may be answered by the same quote).
 ANCHOR_CLOSENESS = 0.0
-# A candidate this similar (rapidfuzz token-set ratio) to a quote of the previous answer repeats it.
-ECHO_SIMILARITY = 85
+# A candidate repeats a quote of the previous answer when at most this share of its content words is
+# missing from that quote: the same wording, nearly, or a part of it. One that quotes it and goes on to say
+# more (a quote extended with the next sentence, "It currently includes 13 Allies: ...") is not an echo.
+ECHO_NEW_WORDS = 0.15
+# How many of the latest user questions the previous-question reading carries. In a chain ("What is
+# NORTHLINK?", "When was it launched?", "How many Allies does it include?") the subject is often named two
+# questions back.
+CONTEXT_QUESTIONS = 2
 # How much of the previous answer's quotes a reading carries (characters).
 ANSWER_CONTEXT_CHARS = 400
 
@@ -49,12 +60,16 @@ class ResolvedQuestion:
     anchors: frozenset[int] = frozenset()
     source: str = "alone"  # alone | previous_question | previous_answer | elliptic
     said: tuple[str, ...] = ()  # the previous answer's quotes (a previous_answer reading leaves them out)
+    said_words: tuple[frozenset[str], ...] = field(default=(), hash=False, compare=False)  # their content words
     near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
 
     def echoes(self, quote: str) -> bool:
-        """Whether `quote` repeats what the previous answer quoted (the same wording, or nearly)."""
-        text = squash_whitespace(quote)
-        return any(fuzz.token_set_ratio(text, squash_whitespace(q)) >= ECHO_SIMILARITY for q in self.said)
+        """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
+        it) rather than saying something new."""
+        if not self.said_words:
+            return False
+        words = set(tokenize([quote])[0])
+        return any(len(words - said) <= ECHO_NEW_WORDS * len(words) for said in self.said_words)
 
     @property
     def content_terms(self) -> int:
@@ -94,16 +109,27 @@ class Resolver:
                 )
             )
         if previous is not None:
-            query = self._join(previous, question)
+            query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), question)
             readings.append(
-                ResolvedQuestion(question, query, asks, question, query, anchors, "previous_question", near)
+                # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
+                # was fitted so. Giving it one moved a dev follow-up wrong and a training one right, level.
+                ResolvedQuestion(question, query, asks, question, query, anchors, "previous_question")
             )
         if quotes:
             said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
             query = self._join(said, question)
             readings.append(
                 ResolvedQuestion(
-                    question, query, asks, question, query, anchors, "previous_answer", tuple(quotes), near
+                    question,
+                    query,
+                    asks,
+                    question,
+                    query,
+                    anchors,
+                    "previous_answer",
+                    tuple(quotes),
+                    tuple(frozenset(words) for words in tokenize(quotes)),
+                    near,
                 )
             )
         return readings

@@ -139,6 +139,42 @@ def test_a_follow_up_whose_referent_is_in_the_previous_answer_reads_it(component
     assert not answer.abstained and "2024" in answer.citations[0].quote
 
 
+NORTHLINK_LAUNCH = "The NORTHLINK project was launched in October 2024."
+
+
+def test_a_quote_that_goes_on_from_the_previous_answer_is_not_an_echo(components: QAComponents):
+    history = [
+        Turn(role="user", content="When was NORTHLINK launched?"),
+        Turn(role="assistant", content=NORTHLINK_LAUNCH),
+    ]
+    reading = components.extractive.resolver.readings("How many Allies does it include?", history)[-1]
+    assert reading.source == "previous_answer"
+    assert reading.echoes(NORTHLINK_LAUNCH)
+    assert reading.echoes("the NORTHLINK project was launched in October 2024")  # nearly the same
+    assert reading.echoes("NORTHLINK was launched in October 2024.")  # a part of it
+    # The quote extended with the next sentence says what was not said yet: it stays a candidate.
+    assert not reading.echoes(f"{NORTHLINK_LAUNCH} It currently includes 13 NATO Allies: Canada, Denmark, Finland.")
+    answer = components.answerer.answer("How many Allies does it include?", history=history)
+    assert answer.answer.startswith("13 NATO Allies [1]")
+
+
+def test_a_chain_of_follow_ups_keeps_the_subject_named_two_questions_back(components: QAComponents):
+    first = components.answerer.answer(NSPOC_HISTORY[0].content)
+    second_question = "When was it established?"
+    history = [NSPOC_HISTORY[0], Turn(role="assistant", content=first.answer)]
+    second = components.answerer.answer(second_question, history=history)
+    history += [Turn(role="user", content=second_question), Turn(role="assistant", content=second.answer)]
+    readings = components.extractive.resolver.readings("What is it part of?", history)
+    by_source = {r.source: r for r in readings}
+    assert "Space Operations Centre" in by_source["previous_question"].query  # named two questions back
+    answer = components.answerer.answer("What is it part of?", history=history)
+    assert not answer.abstained
+    assert "Combined Force Space Component Command" in answer.citations[0].quote
+    # Asked alone, the question has no subject and is not answered from that sentence.
+    alone = components.answerer.answer("What is it part of?")
+    assert not alone.citations or "Combined Force Space Component Command" not in alone.citations[0].quote
+
+
 # --- the chat-model judge ---------------------------------------------------------------------------------------
 
 
