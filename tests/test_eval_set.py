@@ -24,6 +24,7 @@ from tests.conftest import KNOWN_DEBRIS
 REPO = Path(__file__).resolve().parents[1]
 EVAL_SET = REPO / "eval" / "questions.jsonl"
 TRAIN_SET = REPO / "eval" / "questions_train.jsonl"  # the judge's further fitting questions
+CHAINS = REPO / "eval" / "questions_chains.jsonl"  # follow-ups three questions deep (never gated)
 SEEDS = REPO / "seeds"
 
 
@@ -100,6 +101,24 @@ def test_disagreements_have_sides_from_at_least_two_documents(items: list[EvalIt
 def test_multi_document_items_cite_two_documents(items: list[EvalItem]) -> None:
     for item in by_category(items, Category.MULTI_DOC):
         assert len({span.doc_id for span in item.evidence}) >= 2, item.id
+
+
+def test_the_chains_are_new_three_question_chats_that_agree_with_the_seeds(
+    dev_items: list[EvalItem], texts: dict[str, str]
+) -> None:
+    chains = load_eval_set(CHAINS)
+    assert len(chains) >= 16 and all(item.id.startswith("chain-") for item in chains)
+    assert check_against_corpus(chains, texts) == []
+    others = [*dev_items, *load_eval_set(TRAIN_SET)]
+    assert not {item.id for item in chains} & {item.id for item in others}
+    assert not {item.question.lower() for item in chains} & {item.question.lower() for item in others}
+    for item in chains:
+        assert item.category is Category.FOLLOW_UP, item.id
+        assert [t.role for t in item.history] == ["user", "assistant", "user", "assistant"], item.id
+        for turn in item.history[1::2]:
+            assert any(turn.content in text for text in texts.values()), item.id  # verbatim answers
+    kinds = Counter(t for item in chains for t in item.tags)
+    assert kinds["topic_switch"] >= 4 and kinds["referent_two_turns_back"] >= 8
 
 
 def test_unanswerable_items_are_tagged(items: list[EvalItem]) -> None:
