@@ -116,18 +116,29 @@ def _export_query_model(settings: Settings, index: CorpusIndex | None = None) ->
     typer.echo(f"Query model (ONNX, checked against sentence-transformers): {folder}")
 
 
-SPLIT_CHOICES = ("dev", "test", "both")
+SPLIT_CHOICES = ("dev", "test", "both", "train", "chains")
+GATED_SPLITS = ("dev", "test")  # the others are further questions on the tuning side, with no baseline
 
 
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
     split: Annotated[
-        str, typer.Option(help="Which split to score: dev (tuned on), test (never tuned on) or both.")
+        str,
+        typer.Option(
+            help="Which split to score: dev (tuned on), test (never tuned on), both, or a further set of the "
+            "tuning side, never gated: train (the judge's further questions) or chains (three-question chats)."
+        ),
     ] = "both",
     eval_set: Annotated[Path, typer.Option("--set", help="The dev split (JSONL).")] = Path("eval/questions.jsonl"),
     test_set: Annotated[Path, typer.Option("--test-set", help="The test split (JSONL).")] = Path(
         "eval/questions_test.jsonl"
+    ),
+    train_set: Annotated[Path, typer.Option("--train-set", help="The training questions (JSONL).")] = Path(
+        "eval/questions_train.jsonl"
+    ),
+    chains_set: Annotated[Path, typer.Option("--chains-set", help="The chains of follow-ups (JSONL).")] = Path(
+        "eval/questions_chains.jsonl"
     ),
     out: Annotated[Path, typer.Option(help="Folder for the run's JSON, Markdown and PNG.")] = Path("eval/results"),
     peer: Annotated[bool, typer.Option(help="Also score the plain LangChain RAG baseline.")] = True,
@@ -162,7 +173,11 @@ def eval_command(
         if split not in SPLIT_CHOICES:
             raise InvalidQuery(f"--split must be one of {', '.join(SPLIT_CHOICES)}, got {split!r}")
         names = ["dev", "test"] if split == "both" else [split]
-        paths = {"dev": eval_set, "test": test_set}
+        if (check or write_baseline) and not set(names) <= set(GATED_SPLITS):
+            raise InvalidQuery(
+                f"--check and --write-baseline are for {' and '.join(GATED_SPLITS)} only: {split} has no baseline"
+            )
+        paths = {"dev": eval_set, "test": test_set, "train": train_set, "chains": chains_set}
         baselines = {"dev": baseline, "test": test_baseline}
         # Fail early, before loading anything, when a set or a baseline is unusable.
         sets = {name: load_eval_set(paths[name]) for name in names}

@@ -347,9 +347,26 @@ def test_check_passes_on_the_committed_configuration_on_both_splits(components: 
 
 
 def test_an_unknown_split_is_a_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["eval", "--split", "train", "--out", str(tmp_path / "out"), "--no-peer"])
-    assert result.exit_code == 2 and "--split must be one of dev, test, both" in result.output
+    result = CliRunner().invoke(app, ["eval", "--split", "holdout", "--out", str(tmp_path / "out"), "--no-peer"])
+    assert result.exit_code == 2 and "--split must be one of dev, test, both, train, chains" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_tuning_side_split_cannot_be_gated_or_made_a_baseline(tmp_path: Path) -> None:
+    for flag in ("--check", "--write-baseline"):
+        result = CliRunner().invoke(app, ["eval", "--split", "train", flag, "--out", str(tmp_path / "out")])
+        assert result.exit_code == 2 and "train has no baseline" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_tuning_side_split_is_scored_under_its_own_name(components: QAComponents, tmp_path: Path) -> None:
+    chains = REPO / "eval" / "questions_chains.jsonl"
+    result = _eval_cli(components, tmp_path, "--chains-set", str(chains), split="chains")
+    assert result.exit_code == 0, result.output
+    assert f"chains split ({len(load_eval_set(chains))} questions)" in result.output
+    [report] = (tmp_path / "results").glob("*-chains.md")
+    assert "the `chains` split" in report.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
