@@ -239,6 +239,7 @@ def test_intervals_count_each_metric_over_its_own_trials() -> None:
     assert "both_sides_rate" not in overall  # no disagreement question: nothing to count
     assert set(intervals) == {"overall", "fact", "unanswerable"}
     assert "answer_accuracy" not in intervals["unanswerable"]
+    assert "abstention_precision" not in intervals["fact"] | intervals["unanswerable"]  # overall only
     with pytest.raises(ValueError, match="level"):
         proportion_intervals(scored_mix(), level=1.5)
 

@@ -44,6 +44,11 @@ TRIALS: dict[str, Callable[[Sequence[QuestionResult]], int]] = {
 }
 
 
+# A share that means nothing within one category: the abstentions of a category are all on answerable
+# questions, or all on unanswerable ones.
+OVERALL_ONLY = frozenset({"abstention_precision"})
+
+
 class Interval(BaseModel):
     low: float
     high: float
@@ -76,6 +81,8 @@ def proportion_intervals(results: Sequence[QuestionResult], level: float = LEVEL
         figures = aggregate(group)
         intervals[scope] = {}
         for metric, trials_of in TRIALS.items():
+            if scope != "overall" and metric in OVERALL_ONLY:
+                continue
             trials, share = trials_of(group), figures.get(metric)
             if trials and share is not None:
                 low, high = wilson(round(float(share) * trials), trials, level)
