@@ -124,7 +124,7 @@ class ExtractiveAnswerer:
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         confidence = round(judged.confidence, 4)
         if not chosen:
-            return abstention(reading.question, confidence)
+            return abstention(reading.question, confidence, reading.source)
         conflict_policy = ConflictPolicy(
             self.settings.min_conflict_score, self.settings.conflict_ratio, self.settings.conflict_similarity
         )
@@ -139,6 +139,7 @@ class ExtractiveAnswerer:
             citations=citations,
             conflicts=conflicts_of(citations, disagreements),
             confidence=confidence,
+            read_with=reading.source,
         )
 
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:

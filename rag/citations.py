@@ -39,6 +39,9 @@ def cite(doc: Document, number: int, start: int, end: int, score: float) -> Cita
     )
 
 
+ReadWith = Literal["alone", "previous_question", "previous_answer", "elliptic"]
+
+
 class Answer(BaseModel):
     question: str
     answer: str
@@ -55,7 +58,20 @@ class Answer(BaseModel):
         description="The judge's probability that the best candidate quote states what was asked (0 when "
         "there is none): the answer abstains below the calibrated operating point.",
     )
+    read_with: ReadWith = Field(
+        "alone",
+        description="How the question was read: alone, or with the chat history (previous_question: with the "
+        "latest user questions; previous_answer: with the previous answer's quotes; elliptic: the previous "
+        "question's kind of answer about a new subject). The reading whose best quote the judge trusts most.",
+    )
 
 
-def abstention(question: str, confidence: float) -> Answer:
-    return Answer(question=question, answer=ABSTENTION_TEXT, abstained=True, citations=[], confidence=confidence)
+def abstention(question: str, confidence: float, read_with: ReadWith = "alone") -> Answer:
+    return Answer(
+        question=question,
+        answer=ABSTENTION_TEXT,
+        abstained=True,
+        citations=[],
+        confidence=confidence,
+        read_with=read_with,
+    )

@@ -26,6 +26,7 @@ from rag.chat import (
     previous_user_questions,
     validate_history,
 )
+from rag.citations import ReadWith
 from rag.index_store import CorpusIndex
 from rag.retrieval import validate_question
 from rag.text import squash_whitespace, tokenize
@@ -58,7 +59,7 @@ class ResolvedQuestion:
     type_question: str
     terms_of: str
     anchors: frozenset[int] = frozenset()
-    source: str = "alone"  # alone | previous_question | previous_answer | elliptic
+    source: ReadWith = "alone"
     said: tuple[str, ...] = ()  # the previous answer's quotes (a previous_answer reading leaves them out)
     said_words: tuple[frozenset[str], ...] = field(default=(), hash=False, compare=False)  # their content words
     near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)

@@ -74,7 +74,16 @@ def test_ask_returns_the_answer_contract_with_resolvable_citations(client, compo
     response = client.post("/ask", json={"question": RAMSTEIN_QUESTION})
     assert response.status_code == 200
     answer = response.json()
-    assert set(answer) == {"question", "answer", "abstained", "citations", "conflicts", "mode", "confidence"}
+    assert set(answer) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "conflicts",
+        "mode",
+        "confidence",
+        "read_with",
+    }
     assert answer["abstained"] is False
     top = answer["citations"][0]
     assert top["doc_id"] == RAMSTEIN_DOC and "Ramstein" in top["quote"] and "Space Operations Centre" in top["quote"]

@@ -42,7 +42,16 @@ def test_console_script_answers_with_the_ramstein_citation(components):
     )
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
-    assert set(answer) == {"question", "answer", "abstained", "citations", "conflicts", "mode", "confidence"}
+    assert set(answer) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "conflicts",
+        "mode",
+        "confidence",
+        "read_with",
+    }
     assert answer["abstained"] is False
     cited = [c for c in answer["citations"] if c["doc_id"] == "002_685e0ef70b0e745a" and "Ramstein" in c["quote"]]
     assert cited

@@ -123,6 +123,7 @@ def test_a_topic_switch_after_a_history_is_answered_on_its_own(components: QACom
     after = components.answerer.answer(question, history=NSPOC_HISTORY)
     assert [c.quote for c in after.citations] == [c.quote for c in alone.citations]
     assert "14 NATO Allies" in after.citations[0].quote
+    assert after.read_with == "alone"  # the answer says it did not lean on the history
     reading = components.extractive.best_reading(question, NSPOC_HISTORY, 5).reading
     assert reading.source == "alone"
 
@@ -156,6 +157,7 @@ def test_a_quote_that_goes_on_from_the_previous_answer_is_not_an_echo(components
     assert not reading.echoes(f"{NORTHLINK_LAUNCH} It currently includes 13 NATO Allies: Canada, Denmark, Finland.")
     answer = components.answerer.answer("How many Allies does it include?", history=history)
     assert answer.answer.startswith("13 NATO Allies [1]")
+    assert answer.read_with in ("previous_question", "previous_answer")
 
 
 def test_a_chain_of_follow_ups_keeps_the_subject_named_two_questions_back(components: QAComponents):
@@ -170,6 +172,7 @@ def test_a_chain_of_follow_ups_keeps_the_subject_named_two_questions_back(compon
     answer = components.answerer.answer("What is it part of?", history=history)
     assert not answer.abstained
     assert "Combined Force Space Component Command" in answer.citations[0].quote
+    assert answer.read_with == "previous_question"
     # Asked alone, the question has no subject and is not answered from that sentence.
     alone = components.answerer.answer("What is it part of?")
     assert not alone.citations or "Combined Force Space Component Command" not in alone.citations[0].quote
