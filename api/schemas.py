@@ -61,6 +61,7 @@ ANSWER_EXAMPLE = {
     "conflicts": [],
     "mode": "extractive",
     "confidence": 0.7634,
+    "read_with": "alone",
 }
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -174,6 +174,9 @@ def test_a_follow_up_is_asked_with_the_history_and_answered(visit):
     expect(follow_up).to_have_attribute("data-state", ANSWERED)
     top = cards(follow_up)[0]["quote"]
     assert "NORTHLINK" in top and "13" in top
+    # The headline says the answer leaned on the conversation; the first question was read alone.
+    expect(follow_up.locator(".headline")).to_contain_text("read with your earlier questions")
+    expect(first.locator(".headline")).not_to_contain_text("read with")
     expect(visit.page.locator(".turn.user")).to_have_count(2)
 
     visit.page.get_by_role("button", name="New conversation").click()

@@ -137,17 +137,25 @@ function finishTurn(turn, kind, headline) {
   turn.removeAttribute("aria-busy");
 }
 
+// How the service read a question that leaned on the conversation (answer.read_with), for the headline.
+const READ_WITH = {
+  previous_question: "read with your earlier questions",
+  previous_answer: "read with the previous answer",
+  elliptic: "read as the previous question about a new subject",
+};
+
 function showAnswer(turn, answer) {
   const conflicts = answer.conflicts ?? []; // a field that older services do not send
+  const readWith = READ_WITH[answer.read_with] ? ` · ${READ_WITH[answer.read_with]}` : "";
   if (answer.abstained) {
     turn.querySelector(".cards")?.remove();
     turn.querySelector(".body").append(el("p", "abstention-text", answer.answer));
     finishTurn(turn, "abstained", "No answer in the documents");
   } else if (conflicts.length > 0) {
     showConflicts(turn, conflicts);
-    finishTurn(turn, "conflicted", `The sources disagree · ${plural(answer.citations.length, "quote")}`);
+    finishTurn(turn, "conflicted", `The sources disagree · ${plural(answer.citations.length, "quote")}${readWith}`);
   } else {
-    finishTurn(turn, "answered", `Answer · ${plural(answer.citations.length, "quote")}`);
+    finishTurn(turn, "answered", `Answer · ${plural(answer.citations.length, "quote")}${readWith}`);
   }
 }
 
