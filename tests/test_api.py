@@ -16,7 +16,7 @@ from rag.corpus import corpus_hash, load_corpus
 from rag.service import load_components
 from rag.settings import Settings
 
-from .conftest import SEEDS, source_text
+from .conftest import ANSWER_FIELDS, SEEDS, source_text
 
 RAMSTEIN_QUESTION = "Where is the NATO Space Operations Centre?"
 RAMSTEIN_DOC = "002_685e0ef70b0e745a"
@@ -74,16 +74,7 @@ def test_ask_returns_the_answer_contract_with_resolvable_citations(client, compo
     response = client.post("/ask", json={"question": RAMSTEIN_QUESTION})
     assert response.status_code == 200
     answer = response.json()
-    assert set(answer) == {
-        "question",
-        "answer",
-        "abstained",
-        "citations",
-        "conflicts",
-        "mode",
-        "confidence",
-        "read_with",
-    }
+    assert set(answer) == ANSWER_FIELDS
     assert answer["abstained"] is False
     top = answer["citations"][0]
     assert top["doc_id"] == RAMSTEIN_DOC and "Ramstein" in top["quote"] and "Space Operations Centre" in top["quote"]

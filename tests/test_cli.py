@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from rag.cli import app
 
-from .conftest import SEEDS
+from .conftest import ANSWER_FIELDS, SEEDS
 
 runner = CliRunner()
 RAG = str(Path(sys.executable).parent / "rag")
@@ -42,16 +42,7 @@ def test_console_script_answers_with_the_ramstein_citation(components):
     )
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
-    assert set(answer) == {
-        "question",
-        "answer",
-        "abstained",
-        "citations",
-        "conflicts",
-        "mode",
-        "confidence",
-        "read_with",
-    }
+    assert set(answer) == ANSWER_FIELDS
     assert answer["abstained"] is False
     cited = [c for c in answer["citations"] if c["doc_id"] == "002_685e0ef70b0e745a" and "Ramstein" in c["quote"]]
     assert cited
