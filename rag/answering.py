@@ -191,8 +191,11 @@ class ExtractiveAnswerer:
         first, question, candidates = self.candidate_pool(reading, vector)
         if reading.source == "previous_answer":
             # This reading's query holds the previous answer's quotes: those echo it and say nothing new.
+            echoing = reading.echoing([c.quote for c in candidates])
             candidates = [
-                c for c in candidates if c.scored.sentence_id not in reading.anchors and not reading.echoes(c.quote)
+                c
+                for c, echo in zip(candidates, echoing, strict=True)
+                if c.scored.sentence_id not in reading.anchors and not echo
             ]
         probabilities = self.judge.judge(question, candidates) if candidates else []
         judged = [replace(c.scored, score=p) for c, p in zip(candidates, probabilities, strict=True)]

@@ -67,10 +67,16 @@ class ResolvedQuestion:
     def echoes(self, quote: str) -> bool:
         """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
         it) rather than saying something new."""
-        if not self.said_words:
-            return False
-        words = set(tokenize([quote])[0])
-        return any(len(words - said) <= ECHO_NEW_WORDS * len(words) for said in self.said_words)
+        return self.echoing([quote])[0]
+
+    def echoing(self, quotes: list[str]) -> list[bool]:
+        """`echoes` for each of `quotes`, tokenised together (a pool's candidates in one call)."""
+        if not self.said_words or not quotes:
+            return [False] * len(quotes)
+        return [
+            any(len(words - said) <= ECHO_NEW_WORDS * len(words) for said in self.said_words)
+            for words in map(set, tokenize(quotes))
+        ]
 
     @property
     def content_terms(self) -> int:
@@ -114,7 +120,7 @@ class Resolver:
             readings.append(
                 # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
                 # was fitted so. Giving it one moved a dev follow-up wrong and a training one right, level.
-                ResolvedQuestion(question, query, asks, question, query, anchors, "previous_question")
+                ResolvedQuestion(question, query, asks, question, query, anchors, source="previous_question")
             )
         if quotes:
             said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
@@ -127,10 +133,10 @@ class Resolver:
                     question,
                     query,
                     anchors,
-                    "previous_answer",
-                    tuple(quotes),
-                    tuple(frozenset(words) for words in tokenize(quotes)),
-                    near,
+                    source="previous_answer",
+                    said=tuple(quotes),
+                    said_words=tuple(frozenset(words) for words in tokenize(quotes)),
+                    near=near,
                 )
             )
         return readings
