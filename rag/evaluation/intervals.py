@@ -85,6 +85,8 @@ def proportion_intervals(results: Sequence[QuestionResult], level: float = LEVEL
                 continue
             trials, share = trials_of(group), figures.get(metric)
             if trials and share is not None:
+                # `aggregate` rounds a share to 4 decimals, so share * trials is within 0.5 of the count it
+                # was computed from as long as trials < 10,000 (an evaluation split has a few hundred).
                 low, high = wilson(round(float(share) * trials), trials, level)
                 intervals[scope][metric] = Interval(low=round(low, 4), high=round(high, 4), trials=trials)
     return intervals
