@@ -118,7 +118,7 @@ def stage_two(pairs: Pairs, train: np.ndarray, columns: list[int], seed: int) ->
     return lambda stats: float(model.predict_proba(((np.asarray(stats)[columns] - mean) / scale)[None])[0, 1])
 
 
-def dev_to_training(pairs: Pairs, answerable: np.ndarray, n_dev: int) -> None:
+def question_model_dev_to_training(pairs: Pairs, answerable: np.ndarray, n_dev: int) -> None:
     """Both fitted on dev alone (as the committed judge), judged on the training questions they never saw."""
     from sklearn.metrics import roc_auc_score
 
@@ -136,7 +136,7 @@ def dev_to_training(pairs: Pairs, answerable: np.ndarray, n_dev: int) -> None:
 
 def main() -> None:
     pairs, _, answerable = tuning_pairs()
-    dev_to_training(pairs, answerable, N_DEV)
+    question_model_dev_to_training(pairs, answerable, N_DEV)
     for name, names in VARIANTS.items():
         runs = [run(pairs, answerable, seed, [NAMES.index(n) for n in names]) for seed in range(5)]
 
