@@ -33,7 +33,8 @@ from rag.corpus import load_corpus  # noqa: E402
 from rag.document_writes import DocumentWriter  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
 from rag.extract import ExtractedText  # noqa: E402
-from rag.index_store import open_index, write_prepared  # noqa: E402
+from rag.index_store import open_index  # noqa: E402
+from rag.index_sync import write_prepared  # noqa: E402
 from rag.ingest import prepare_upload  # noqa: E402
 from rag.service import load_components, with_index  # noqa: E402
 from rag.settings import Settings  # noqa: E402

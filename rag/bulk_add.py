@@ -2,7 +2,7 @@
 
 Files are read, cut and embedded a batch at a time, and each batch is one transaction: embedding many small
 documents together keeps the model's batches full, and one commit per batch instead of per file saves the
-fsyncs. Vectors are committed to the store's cache as they are embedded (`index_store.embed_checkpointed`),
+fsyncs. Vectors are committed to the store's cache as they are embedded (`index_sync.embed_checkpointed`),
 so a run that is interrupted, even killed, loses at most the last few hundred embeddings: run the same
 command again and files already stored are recognised from their bytes' hash without being read or cut
 again, and the batch that was cut short finds its vectors in the cache.

@@ -49,7 +49,7 @@ def register(app: typer.Typer, domain_errors: Callable[[], AbstractContextManage
 
         from rag.bulk_add import BulkAdder, Outcome
         from rag.embedding import Embedder
-        from rag.index_store import sync_index
+        from rag.index_sync import sync_index
 
         settings: Settings = ctx.obj
         with domain_errors():

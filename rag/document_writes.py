@@ -19,7 +19,8 @@ import numpy as np
 from rag.dense_index import DenseIndexSpec
 from rag.embedding import Embedder
 from rag.errors import DocumentConflict, DocumentNotFound, RagError
-from rag.index_store import CorpusIndex, load_index, require_writable, write_prepared
+from rag.index_store import CorpusIndex, load_index
+from rag.index_sync import require_writable, write_prepared
 from rag.ingest import PreparedDocument
 from rag.settings import Settings
 from rag.store import CorpusStore

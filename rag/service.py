@@ -55,7 +55,7 @@ def load_components(
     extractive. The chat model is built first, so a bad RAG_CHAT_MODEL fails before the slow index load.
     """
     if chat_model is None and settings.chat_model is not None:
-        from rag.generative import build_chat_model  # LangChain's prompt machinery only when configured
+        from rag.chat_model import build_chat_model  # LangChain only when configured
 
         chat_model = build_chat_model(settings)
     embedder = Embedder(settings.model_path, settings.embed_batch_size)

@@ -29,43 +29,22 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexDamaged, IndexStoreError
-from rag.store_rows import ChunkRow, DocumentRow, DocumentWrite, MissingVectors, SentenceRow
+from rag.store_rows import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    ChunkRow,
+    DocumentRow,
+    DocumentWrite,
+    MissingVectors,
+    SentenceRow,
+    document_row,
+)
 
 __all__ = ["ChunkRow", "CorpusStore", "DocumentRow", "DocumentWrite", "MissingVectors", "SentenceRow"]
 
 logger = logging.getLogger(__name__)
 
 STORE_FILE = "corpus.sqlite"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, origin TEXT NOT NULL, file_name TEXT NOT NULL, media_type TEXT NOT NULL,
-    title TEXT NOT NULL, title_given INTEGER NOT NULL, date TEXT, publisher TEXT, author TEXT,
-    text TEXT NOT NULL, sha256 TEXT NOT NULL, debris TEXT NOT NULL, blocks TEXT NOT NULL, pages TEXT NOT NULL,
-    original BLOB NOT NULL, original_sha256 TEXT NOT NULL, added_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_sha256 ON documents (sha256);
-CREATE INDEX IF NOT EXISTS documents_original ON documents (original_sha256);
-CREATE TABLE IF NOT EXISTS sentences (
-    doc_id TEXT NOT NULL REFERENCES documents (doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, block INTEGER NOT NULL, quotable INTEGER NOT NULL,
-    vector_key TEXT NOT NULL, context_key TEXT NOT NULL, PRIMARY KEY (doc_id, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_key INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL REFERENCES documents (doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL,
-    tokens TEXT NOT NULL, vector_key TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, seq);
-CREATE INDEX IF NOT EXISTS chunks_vector ON chunks (vector_key);
-CREATE INDEX IF NOT EXISTS sentences_vector ON sentences (vector_key);
-CREATE INDEX IF NOT EXISTS sentences_context ON sentences (context_key);
--- A rowid table: vectors are 1.5 KB, and WITHOUT ROWID tables store rows that large on overflow pages (2x the file).
-CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS dismissed_seeds (doc_id TEXT PRIMARY KEY);
-"""
-
-
 def store_path(index_dir: Path) -> Path:
     return index_dir / STORE_FILE
 
@@ -95,7 +74,7 @@ class CorpusStore:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.executescript(_SCHEMA)
+            self.conn.executescript(SCHEMA)
         except PermissionError as exc:
             raise IndexStoreError(f"cannot write the index folder {index_dir}: permission denied") from exc
         except sqlite3.DatabaseError as exc:
@@ -134,7 +113,7 @@ class CorpusStore:
         if doc_ids is not None:
             query += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
         rows = self.conn.execute(query + " ORDER BY doc_id", tuple(doc_ids or ())).fetchall()
-        return [_document_row(r) for r in rows]
+        return [document_row(r) for r in rows]
 
     def document_ids(self) -> dict[str, tuple[str, str]]:
         """doc_id -> (sha256, origin) of every document."""
@@ -328,12 +307,3 @@ class CorpusStore:
             and not still("SELECT 1 FROM chunks WHERE vector_key = ? LIMIT 1", (k,)).fetchone()
         ]
         self.conn.executemany("DELETE FROM embeddings WHERE key = ?", [(k,) for k in unused])
-
-
-def _document_row(r: tuple) -> DocumentRow:
-    values = dict(zip(DocumentRow.__slots__, r, strict=True))
-    values["title_given"] = bool(values["title_given"])
-    values["debris"] = [tuple(d) for d in json.loads(values["debris"])]
-    values["blocks"] = [tuple(b) for b in json.loads(values["blocks"])]
-    values["pages"] = [tuple(p) for p in json.loads(values["pages"])]
-    return DocumentRow(**values)

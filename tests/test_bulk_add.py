@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rag import index_store
+from rag import index_sync
 from rag.bulk_add import BulkAdder
 from rag.cli import app
 from rag.extract import ExtractedText
@@ -111,7 +111,7 @@ def test_an_interruption_inside_a_batch_keeps_the_vectors_already_embedded(
 ):
     paths = write_folder(tmp_path / "surveys", 6, sentences=10)
     settings = Settings(seeds_dir=SEEDS, index_dir=index)
-    monkeypatch.setattr(index_store, "CHECKPOINT_TEXTS", 16)
+    monkeypatch.setattr(index_sync, "CHECKPOINT_TEXTS", 16)
     needed = embedding_inputs(paths, settings)
     calls = 0
 

@@ -17,6 +17,7 @@ from rag.evaluation.metrics import (
     Quote,
     SystemOutput,
     aggregate,
+    metrics_by_category,
     overlaps,
     retrieval_scores,
     score_question,
@@ -108,6 +109,11 @@ def test_abstention_precision_and_recall() -> None:
     assert metrics["abstention_precision"] == 0.5  # one of two abstentions was right
     assert metrics["abstention_recall"] == 0.5  # one of two unanswerable questions abstained on
     assert metrics["answer_accuracy"] == 0.0
+    # Within one category the share is 1 or 0 by construction, so it is reported overall only.
+    by_category = metrics_by_category([answerable, unanswerable, missed])
+    assert set(by_category) == {"fact", "unanswerable"}
+    assert all(m["abstention_precision"] is None for m in by_category.values())
+    assert by_category["unanswerable"]["abstention_recall"] == 0.5
 
 
 def test_both_sides_needs_a_supporting_quote_for_every_side() -> None:

@@ -15,7 +15,8 @@ from langchain_core.outputs import ChatResult
 
 from rag.answering import Answer, ExtractiveAnswerer
 from rag.chat import Turn
-from rag.generative import ChatModelError, GenerativeAnswerer, build_chat_model, rebuild_prose
+from rag.chat_model import ChatModelError, build_chat_model
+from rag.generative import GenerativeAnswerer, rebuild_prose
 from rag.retrieval import Passage
 from rag.service import load_components, make_answerer
 
@@ -262,7 +263,7 @@ def test_extractive_is_the_default(components):
 
 def test_configured_chat_model_makes_load_components_generative(settings, monkeypatch):
     model = fake_model()
-    monkeypatch.setattr("rag.generative.build_chat_model", lambda s: model)
+    monkeypatch.setattr("rag.chat_model.build_chat_model", lambda s: model)
     parts = load_components(settings.model_copy(update={"chat_model": "openai:gpt-4o-mini"}))
     assert isinstance(parts.answerer, GenerativeAnswerer) and parts.answerer.chat_model is model
     assert isinstance(make_answerer(parts.retriever, parts.settings), ExtractiveAnswerer)

@@ -9,7 +9,8 @@ import pytest
 from rag import index_store
 from rag.embedding import Embedder
 from rag.errors import IndexDamaged
-from rag.index_store import load_index, open_index, sync_index
+from rag.index_store import load_index, open_index
+from rag.index_sync import sync_index
 from rag.sentence_vectors import SentenceVectors, VectorCache
 from rag.settings import Settings
 from rag.store import CorpusStore, store_path

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel
 
 from rag.evaluation.dataset import Category
-from rag.evaluation.metrics import QuestionResult, aggregate
+from rag.evaluation.metrics import ACROSS_CATEGORIES_ONLY, QuestionResult, aggregate
 
 LEVEL = 0.95
 
@@ -44,9 +44,6 @@ TRIALS: dict[str, Callable[[Sequence[QuestionResult]], int]] = {
 }
 
 
-# A share that means nothing within one category: the abstentions of a category are all on answerable
-# questions, or all on unanswerable ones.
-OVERALL_ONLY = frozenset({"abstention_precision"})
 
 
 class Interval(BaseModel):
@@ -81,7 +78,7 @@ def proportion_intervals(results: Sequence[QuestionResult], level: float = LEVEL
         figures = aggregate(group)
         intervals[scope] = {}
         for metric, trials_of in TRIALS.items():
-            if scope != "overall" and metric in OVERALL_ONLY:
+            if scope != "overall" and metric in ACROSS_CATEGORIES_ONLY:
                 continue
             trials, share = trials_of(group), figures.get(metric)
             if trials and share is not None:

@@ -197,9 +197,18 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | int | None
     }
 
 
+# Metrics that mean something only over a mix of categories. Abstention precision is the share of
+# abstentions on unanswerable questions: inside one category it is 1 (unanswerable) or 0 (any other) by
+# construction, so per category it is left out (None) rather than reported as a finding.
+ACROSS_CATEGORIES_ONLY = ("abstention_precision",)
+
+
 def metrics_by_category(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | int | None]]:
-    return {
+    by_category = {
         category.value: aggregate([r for r in results if r.category is category])
         for category in Category
         if any(r.category is category for r in results)
     }
+    for metrics in by_category.values():
+        metrics.update(dict.fromkeys(ACROSS_CATEGORIES_ONLY))
+    return by_category
