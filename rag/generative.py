@@ -44,6 +44,7 @@ from rag.verify import verify_quote
 
 logger = logging.getLogger(__name__)
 
+
 class GeneratedQuote(BaseModel):
     passage: int = Field(description="Number of the passage the quote is copied from.")
     quote: str = Field(description="Text copied character for character from that passage.")

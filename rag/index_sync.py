@@ -14,7 +14,6 @@ import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from rag.ingest import (
     PreparedDocument,
     embed_texts,
     embedding_namespace,
+    installed_versions,
     make_document,
     missing_texts,
     model_description,
@@ -46,22 +46,12 @@ _CHUNKING_LIBRARIES = ("pysbd", "bm25s", "PyStemmer")
 CHECKPOINT_TEXTS = 512  # vectors committed to the cache at a time while a write embeds (about 0.8 MB)
 
 
-def library_versions() -> dict[str, str]:
-    found = {}
-    for name in _CHUNKING_LIBRARIES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
 def fingerprint(settings: Settings, embedder: Embedder) -> dict:
     """What the stored sentences, chunks and vectors depend on; a change cuts every document again."""
     return {
         "format": INDEX_FORMAT,
         "settings": settings.index_fingerprint(),
-        "libraries": library_versions(),
+        "libraries": installed_versions(_CHUNKING_LIBRARIES),
         "model": model_description(settings, embedder),
     }
 

@@ -161,19 +161,24 @@ def _weights_sha256(model_dir: str) -> str | None:
     return h.hexdigest()
 
 
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Each distribution's installed version, or "not installed" (part of an index's fingerprint)."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
 def model_description(settings: Settings, embedder: Embedder) -> dict[str, object]:
     """Which model embeds: name, weights hash and the versions of the libraries that run it."""
-    versions = {}
-    for name in _EMBEDDING_LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
     return {
         "name": settings.model_name,
         "path": str(settings.model_path) if settings.model_path else None,
         "weights_sha256": _weights_sha256(str(embedder.model_path or bundled_model_path())),
-        "libraries": versions,
+        "libraries": installed_versions(_EMBEDDING_LIBRARIES),
     }
 
 

@@ -45,6 +45,8 @@ __all__ = ["ChunkRow", "CorpusStore", "DocumentRow", "DocumentWrite", "MissingVe
 logger = logging.getLogger(__name__)
 
 STORE_FILE = "corpus.sqlite"
+
+
 def store_path(index_dir: Path) -> Path:
     return index_dir / STORE_FILE
 

@@ -44,8 +44,6 @@ TRIALS: dict[str, Callable[[Sequence[QuestionResult]], int]] = {
 }
 
 
-
-
 class Interval(BaseModel):
     low: float
     high: float
