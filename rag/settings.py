@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     )
 
     rerank_depth: int = Field(
-        20,
+        25,
         ge=1,
         le=1000,
         description="Passages of the first stage that the second stage re-ranks by their best sentence.",
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         description="Both sides of a disagreement must be judged at least this likely to answer: strong evidence.",
     )
     conflict_similarity: float = Field(
-        0.5, ge=-1.0, le=1.0, description="Two quotes disagree only if this close in meaning (cosine)."
+        0.6, ge=-1.0, le=1.0, description="Two quotes disagree only if this close in meaning (cosine)."
     )
     chat_model: str | None = Field(
         None,
