@@ -26,6 +26,7 @@ from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
+from rag.kind_check import answer_check
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.resolve import ResolvedQuestion, Resolver
@@ -209,9 +210,20 @@ class ExtractiveAnswerer:
 
         order = sorted(first, key=lambda p: (-passage_score(p), p.rank))[:k]
         passages = [Passage(p.chunk, r, p.dense_score, p.bm25_score, p.fused_score) for r, p in enumerate(order, 1)]
-        candidates_ranked = ranked(judged)
+        candidates_ranked = self.stating_asked_kind(ranked(judged), reading.type_question)
         confidence = candidates_ranked[0].score if candidates_ranked else 0.0
         return JudgedReading(reading, passages, candidates_ranked, confidence)
+
+    def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
+        """For a question asking for a kind of thing (a date, an amount, which company, where...: see
+        `rag/kind_check.py`), the candidates whose quote states one; the rest cannot answer it, however close
+        they are. Only candidates strong enough to be quoted at all are read."""
+        check = answer_check(question) if self.settings.kind_check else None
+        if check is None:
+            return candidates
+        floor = min(self.threshold, self.settings.min_quote_probability, self.settings.min_conflict_score)
+        documents = self.index.documents
+        return [c for c in candidates if c.score >= floor and check(documents[c.doc_id].text[c.start : c.end])]
 
     def _citation(self, number: int, s: ScoredSentence) -> Citation:
         return cite(self.index.documents[s.doc_id], number, s.start, s.end, s.score)

