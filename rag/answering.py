@@ -26,9 +26,9 @@ from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
-from rag.kind_check import answer_check
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
+from rag.kind_check import answer_check
 from rag.resolve import ResolvedQuestion, Resolver
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes

