@@ -233,6 +233,10 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_sets: list[P
         "fitted_on": [str(p) for p in eval_sets],
         "fitted_on_sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p in eval_sets],
         "command": "rag judge fit",
+        # What the pools and the calibration depended on: `RAG_RERANK_DEPTH=… RAG_KIND_CHECK=… rag judge fit`
+        # reproduces this file.
+        "rerank_depth": components.settings.rerank_depth,
+        "kind_check": components.settings.kind_check,
         "questions": len(items),
         "pairs": len(pairs.y),
         "positive_pairs": int(pairs.y.sum()),

@@ -27,9 +27,11 @@ of name, and nothing is checked.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from rag.answer_types import AnswerType, expected_type, find_values
@@ -94,13 +96,29 @@ _pipelines: dict[str, Language] = {}
 _calls = threading.Lock()  # spaCy does not promise that one pipeline may run in several threads at once
 
 
+def _import_spacy() -> ModuleType:
+    """spaCy, imported without torch. thinc (under spaCy) imports torch when it is installed, to offer its
+    PyTorch layers; these pipelines use none, and questions are answered without torch (the ONNX query
+    path, `tests/test_onnx_embedding.py`). A `None` in `sys.modules` makes that probe's `import torch` fail
+    as if torch were absent, for the moment of the import only; torch imported earlier is left alone."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
 def _pipeline(kind: str) -> Language:
     """The tagger and lemmatiser (for questions) or the entity recogniser alone (for quotes), loaded once
     on first use."""
     with _lock:
         if kind not in _pipelines:
-            import spacy  # loaded on first use: a service that never asks "which company" never pays for it
-
+            spacy = _import_spacy()
             exclude = ["parser", "tagger", "lemmatizer", "attribute_ruler"] if kind == "ner" else ["parser", "ner"]
             _pipelines[kind] = spacy.load(PIPELINE, exclude=exclude)
         return _pipelines[kind]
