@@ -92,8 +92,12 @@ _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:nam
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
 
 _lock = threading.Lock()
-_pipelines: dict[str, Language] = {}
+_loaded: list[Language] = []
 _calls = threading.Lock()  # spaCy does not promise that one pipeline may run in several threads at once
+# One pipeline (without the parser) for both uses; each call runs only what it needs. The entity recogniser
+# has its own token vectors, so it runs without the tagger's.
+_FOR_QUESTIONS = {"disable": ["ner"]}
+_FOR_QUOTES = {"disable": ["tok2vec", "tagger", "attribute_ruler", "lemmatizer"]}
 
 
 def _import_spacy() -> ModuleType:
@@ -113,22 +117,18 @@ def _import_spacy() -> ModuleType:
     return spacy
 
 
-def _pipeline(kind: str) -> Language:
-    """The tagger and lemmatiser (for questions) or the entity recogniser alone (for quotes), loaded once
-    on first use."""
+def _pipeline() -> Language:
+    """spaCy's small English pipeline without its parser, loaded once on first use."""
     with _lock:
-        if kind not in _pipelines:
-            spacy = _import_spacy()
-            exclude = ["parser", "tagger", "lemmatizer", "attribute_ruler"] if kind == "ner" else ["parser", "ner"]
-            _pipelines[kind] = spacy.load(PIPELINE, exclude=exclude)
-        return _pipelines[kind]
+        if not _loaded:
+            _loaded.append(_import_spacy().load(PIPELINE, exclude=["parser"]))
+        return _loaded[0]
 
 
 def warm_up() -> None:
-    """Load both pipelines now (about a second), so that the first question asking for a kind of name
-    does not wait for them."""
-    _pipeline("tag")
-    _pipeline("ner")
+    """Import spaCy and load its pipeline now (about 1.5 s, 90 MiB), so that the first question asking for
+    a kind of thing does not wait for them."""
+    _pipeline()
 
 
 @lru_cache(maxsize=4096)
@@ -145,9 +145,9 @@ def asked_labels(question: str) -> frozenset[str] | None:
         return _PLACE
     if not _MAYBE.search(question):
         return None
-    tagger = _pipeline("tag")
+    nlp = _pipeline()
     with _calls:
-        doc = tagger(question)
+        doc = nlp(question, **_FOR_QUESTIONS)
     for i, token in enumerate(doc):
         if token.lower_ not in _WH:
             continue
@@ -169,9 +169,9 @@ def asked_labels(question: str) -> frozenset[str] | None:
 @lru_cache(maxsize=65536)
 def entities(text: str) -> tuple[tuple[str, str], ...]:
     """The named entities of `text` as (label, text) pairs."""
-    recogniser = _pipeline("ner")
+    nlp = _pipeline()
     with _calls:
-        doc = recogniser(text)
+        doc = nlp(text, **_FOR_QUOTES)
     return tuple((e.label_, e.text) for e in doc.ents)
 
 
