@@ -26,6 +26,7 @@ of name, and nothing is checked.
 
 from __future__ import annotations
 
+import importlib.abc
 import re
 import sys
 import threading
@@ -103,18 +104,33 @@ _FOR_QUOTES = {"disable": ["tok2vec", "tagger", "attribute_ruler", "lemmatizer"]
 def _import_spacy() -> ModuleType:
     """spaCy, imported without torch. thinc (under spaCy) imports torch when it is installed, to offer its
     PyTorch layers; these pipelines use none, and questions are answered without torch (the ONNX query
-    path, `tests/test_onnx_embedding.py`). A `None` in `sys.modules` makes that probe's `import torch` fail
-    as if torch were absent, for the moment of the import only; torch imported earlier is left alone."""
+    path, `tests/test_onnx_embedding.py`). While spaCy is imported, a finder refuses torch to this thread
+    only, so thinc's probe sees no torch; other threads import it as usual (a `None` in `sys.modules`, the
+    usual trick, would hide torch from every thread, and transformers caches such an answer). Torch
+    imported earlier is left alone."""
     if "torch" in sys.modules:
         import spacy
 
         return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]
+    finder = _NoTorchHere(threading.get_ident())
+    sys.meta_path.insert(0, finder)
     try:
         import spacy
     finally:
-        del sys.modules["torch"]
+        sys.meta_path.remove(finder)
     return spacy
+
+
+class _NoTorchHere(importlib.abc.MetaPathFinder):
+    """Refuses to find torch for one thread."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if threading.get_ident() == self.thread and name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while spaCy is imported)", name=name)
+        return None
 
 
 def _pipeline() -> Language:

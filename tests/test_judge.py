@@ -247,6 +247,9 @@ def test_the_committed_judge_was_fitted_on_dev_only():
     assert test_split not in hashes
     assert 0.0 < model.threshold < 1.0
     assert np.all(np.isfinite(model.ranker.coef)) and np.all(np.isfinite(model.answerability.coef))
+    # What its pools and calibration depended on, so that a refit can reproduce it (README: the fit command).
+    assert isinstance(model.meta["rerank_depth"], int) and model.meta["rerank_depth"] >= 1
+    assert isinstance(model.meta["kind_check"], bool)
 
 
 def test_a_judge_file_for_other_features_is_refused(tmp_path: Path):
