@@ -3,6 +3,9 @@ does to answers (near misses abstain; a quote of the right kind is still found).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from rag.answering import ExtractiveAnswerer
@@ -152,3 +155,31 @@ def test_near_misses_abstain_because_no_quote_states_the_asked_kind(
 def test_a_quote_of_the_asked_kind_is_still_found(components: QAComponents, question: str, needle: str):
     answer = components.answerer.answer(question)
     assert not answer.abstained and needle in answer.citations[0].quote
+
+
+def test_spacy_is_imported_without_torch_and_torch_is_hidden_from_that_thread_only():
+    """thinc's probe for torch sees none while spaCy is imported; another thread meanwhile finds torch, and
+    torch imports as usual afterwards (the fresh interpreter has not imported torch)."""
+    script = (
+        "import importlib.util, sys, threading\n"
+        "from rag import kind_check\n"
+        "finder = kind_check._NoTorchHere(threading.get_ident())\n"
+        "sys.meta_path.insert(0, finder)\n"
+        "seen = {}\n"
+        "other = threading.Thread(target=lambda: seen.update(other=importlib.util.find_spec('torch') is not None))\n"
+        "other.start(); other.join()\n"
+        "try:\n"
+        "    import torch\n"
+        "    here = True\n"
+        "except ModuleNotFoundError:\n"
+        "    here = False\n"
+        "sys.meta_path.remove(finder)\n"
+        "kind_check.warm_up()\n"
+        "import thinc.compat\n"
+        "left = any(isinstance(f, kind_check._NoTorchHere) for f in sys.meta_path)\n"
+        "print(seen['other'], here, thinc.compat.has_torch, 'torch' in sys.modules, left)\n"
+        "import torch\n"
+        "print(torch.tensor([1.0]).sum().item())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["True", "False", "False", "False", "False", "1.0"], out.stderr
