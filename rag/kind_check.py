@@ -201,9 +201,58 @@ def answer_check(question: str) -> Callable[[str], bool] | None:
     """A test that a quote states what kind of thing `question` asks for (a date, an amount, a name of
     an organisation...), or None when the question asks for no particular kind."""
     kind = expected_type(question)
+    if kind is AnswerType.COUNT:
+        return _count_check(question)
     if kind in _VALUE_KINDS:
         return lambda text: bool(find_values(text, kind, exclude=question))
     labels = asked_labels(question)
     if labels is None:
         return None
     return lambda text: names_kind(text, labels, question)
+
+
+# What a count counts, by class: "how many satellites" is not answered by "18 member states", while "how
+# many Allies" is answered by "17 countries". The words are the units the count pattern of
+# `rag/answer_types.py` reads after a number (singular, lower case).
+_UNITS: dict[str, str] = {
+    word: unit
+    for unit, words in {
+        "members": "ally state country member nation",
+        "satellites": "satellite spacecraft",
+        "time": "year month day",
+        "companies": "company firm",
+        "people": "people personnel person",
+        "projects": "project",
+        "percent": "percent cent",
+    }.items()
+    for word in words.split()
+}
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+
+
+def _unit(word: str) -> str | None:
+    word = word.lower()
+    singular = word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") else word
+    return _UNITS.get(word) or _UNITS.get(singular)
+
+
+def counted_unit(question: str) -> str | None:
+    """The class of what a "how many" question counts (its first known unit among the next three words)."""
+    m = _HOW_MANY.search(question)
+    return next((u for u in map(_unit, m.group(1).split()) if u), None) if m else None
+
+
+def _count_check(question: str) -> Callable[[str], bool]:
+    """A count the question does not name, whose unit (if it states one of a known class) is what the
+    question counts."""
+    asked = counted_unit(question)
+
+    def states_count(text: str) -> bool:
+        for value in find_values(text, AnswerType.COUNT, exclude=question):
+            words = value.text.split()
+            unit = _unit(words[-1]) if len(words) > 1 else None
+            if asked is None or unit is None or unit == asked:
+                return True
+        return False
+
+    return states_count

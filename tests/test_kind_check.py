@@ -75,6 +75,17 @@ def test_a_quote_of_the_asked_kind_passes_and_one_on_the_same_subject_does_not(q
     assert not check(does_not), (question, does_not)
 
 
+def test_a_count_of_something_else_is_not_an_answer():
+    satellites = answer_check("How many satellites make up the constellation?")
+    assert satellites is not None
+    assert not satellites("Eighteen member states launched the constellation in 2023.")
+    assert satellites("The constellation has 12 satellites.") and satellites("The constellation has 12.")
+    allies = answer_check("How many Allies take part in the project?")
+    assert allies is not None
+    assert allies("Seventeen countries take part in the project.")  # countries count Allies
+    assert not allies("The project has launched 12 satellites.")
+
+
 def test_a_name_the_question_already_gives_is_not_an_answer():
     check = answer_check("Which country besides Norway funds the station?")
     assert check is not None
