@@ -143,7 +143,7 @@ def _pipeline() -> Language:
 
 
 def warm_up() -> None:
-    """Import spaCy and load its pipeline now (about 1.5 s, 90 MiB), so that the first question asking for
+    """Import spaCy and load its pipeline now (about 1.5 s and 80 MiB), so that the first question asking for
     a kind of thing does not wait for them."""
     _pipeline()
 
