@@ -154,6 +154,17 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
     return found
 
 
+def values_agree(a: set[str], b: set[str], kind: AnswerType) -> bool:
+    """Whether two quotes' values of `kind` (normalised) state the same: one in common, or for dates the
+    same year where one says only the year ('2023' and 'february 2023': one is only less precise)."""
+    if a & b:
+        return True
+    if kind is not AnswerType.DATE:
+        return False
+    years = lambda values: {v.split()[-1] for v in values}  # noqa: E731
+    return bool(years(a) & years(b)) and any(len(v.split()) == 1 for v in a | b)
+
+
 def _is_part_of_date_or_amount(text: str, start: int, end: int) -> bool:
     for kind in (AnswerType.DATE, AnswerType.AMOUNT):
         for m in _VALUE_PATTERNS[kind].finditer(text):

@@ -2,7 +2,12 @@
 different values (a date, a count, an amount) or with opposite claims (one denies what the other affirms).
 
 Both quotes must be judged to answer the question (their probabilities clear the conflict floor) and be
-about the same thing (close in meaning); then they are quoted side by side and reported in `conflicts`.
+about the same thing: close in meaning, and the second stating as much of what the question names (its
+focus, read in context) as the first; a quote that leaves out a name the first one states ("the first
+framework space strategy" against "the NATO Commercial Space Strategy") is about something else. A denial
+must bear on what the other quote affirms: the words it negates are stated there ("does not have a space
+strategy" against "adopted the first framework space strategy"; not "without stifling innovation").
+Then the two are quoted side by side and reported in `conflicts`.
 """
 
 from __future__ import annotations
@@ -10,16 +15,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import TYPE_NOUN, AnswerType, find_values
+from rag.answer_types import TYPE_NOUN, AnswerType, find_values, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.selection import overlaps, quote_text
+from rag.text import tokenize
 
 # Values two sources can state differently for the same thing, and what the answer calls them.
 COMPARABLE = [AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT]
 DISAGREEMENT_ABOUT = {**{k: f"the {TYPE_NOUN[k]}" for k in COMPARABLE}, AnswerType.OTHER: "what is the case"}
 # A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
+# What a negation denies: the words after it, to the end of its clause, at most this many.
+_SCOPE_WORDS = 8
+_CLAUSE_END = re.compile(r"[,;:.?!()“”\"]")
+# A denial bears on the other quote's claim when this many of the words it negates are stated there (or
+# all of them, when it negates fewer).
+_SHARED_DENIED_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +55,44 @@ def denies(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+def denied_words(text: str) -> list[frozenset[str]]:
+    """For each negation in `text`, the content terms (as `tokenize` makes them) of what it negates: the
+    rest of its clause, at most _SCOPE_WORDS words."""
+    scopes = []
+    for m in _NEGATION.finditer(text):
+        rest = text[m.end() :]
+        end = _CLAUSE_END.search(rest)
+        scopes.append(" ".join((rest[: end.start()] if end else rest).split()[:_SCOPE_WORDS]))
+    return [frozenset(t) for t in tokenize(scopes)] if scopes else []
+
+
+def denies_claim_of(denying: str, affirming: str) -> bool:
+    """Whether `denying` negates something `affirming` states: one of its negations bears on words that
+    `affirming` uses, and `affirming` itself denies nothing."""
+    if denies(affirming):
+        return False
+    stated = frozenset(tokenize([affirming])[0])
+    return any(
+        scope and len(scope & stated) >= min(_SHARED_DENIED_WORDS, len(scope)) for scope in denied_words(denying)
+    )
+
+
 def disagreement_kind(
     index: CorpusIndex, a: ScoredSentence, b: ScoredSentence, asks: AnswerType, type_question: str, similarity: float
 ) -> AnswerType | None:
-    """What kind of value `a` and `b` disagree on (OTHER: one denies what the other affirms), or None."""
+    """What kind of value `a` (the best quote) and `b` disagree on (OTHER: one denies what the other
+    affirms), or None when they agree or are not about the same thing."""
     cosine = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
-    if cosine < similarity:
+    if cosine < similarity or b.focus_context < a.focus_context:
         return None
     text_a, text_b = quote_text(index, a), quote_text(index, b)
     kinds = [asks] if asks in COMPARABLE else [] if asks is not AnswerType.OTHER else COMPARABLE
     for kind in kinds:
         values_a = {v.normal for v in find_values(text_a, kind, exclude=type_question)}
         values_b = {v.normal for v in find_values(text_b, kind, exclude=type_question)}
-        if values_a and values_b and not values_a & values_b and not same_year(values_a, values_b, kind):
+        if values_a and values_b and not values_agree(values_a, values_b, kind):
             return kind
-    if asks is AnswerType.OTHER and denies(text_a) != denies(text_b):
+    if asks is AnswerType.OTHER and (denies_claim_of(text_a, text_b) or denies_claim_of(text_b, text_a)):
         return AnswerType.OTHER
     return None
 
@@ -89,11 +124,3 @@ def add_disagreeing_quotes(
             chosen = [*chosen, cand]
         disagreements.append(Disagreement(kind, best, cand))
     return chosen, disagreements
-
-
-def same_year(a: set[str], b: set[str], kind: AnswerType) -> bool:
-    """'2023' and 'february 2023' do not disagree: one is only less precise."""
-    if kind is not AnswerType.DATE:
-        return False
-    years = lambda values: {v.split()[-1] for v in values}  # noqa: E731
-    return bool(years(a) & years(b)) and any(len(v.split()) == 1 for v in a | b)

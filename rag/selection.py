@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from rag.answer_types import AnswerType, Value, find_values
+from rag.answer_types import AnswerType, Value, find_values, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.text import squash_whitespace
@@ -25,6 +25,17 @@ def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question)."""
     values = find_values(quote, kind, exclude=type_question)
     return values[0] if values else None
+
+
+def values_of(kind: AnswerType, type_question: str, quote: str) -> set[str]:
+    """The normalised values of `kind` that `quote` states and the question does not name."""
+    return {v.normal for v in find_values(quote, kind, exclude=type_question)}
+
+
+def agrees(stated: set[str], other: set[str], kind: AnswerType) -> bool:
+    """Whether a further quote's values of `kind` agree with the best quote's (`stated`): it states none
+    (it may support the answer otherwise) or one of the same."""
+    return not other or values_agree(stated, other, kind)
 
 
 def overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -48,7 +59,9 @@ def select_quotes(
     A further quote must score close to the best one; one from a document not yet cited is preferred, and
     overlapping quotes, or near-duplicates within one document, are skipped. When the best quote already
     states the value a who/when/where/how-many question asks for, a further quote from the same document
-    adds nothing: only another document's corroboration is added.
+    adds nothing: only another document's corroboration is added, and only one that states the same value
+    (or none): a quote stating another value is a disagreement (`rag/conflicts.py` sets it beside the best
+    one when it is) or about something else, and corroborates nothing.
     """
     if not candidates or candidates[0].score < policy.threshold:
         return []
@@ -57,7 +70,8 @@ def select_quotes(
     # judged on its own, without the best one's lead over the rest of the pool.
     floor = max(policy.min_probability, policy.corroboration_ratio * best.score)
     same_doc_floor = max(floor, (1 + policy.corroboration_ratio) / 2 * best.score)
-    if key_value(asks, type_question, quote_text(index, best)) is not None:
+    stated = values_of(asks, type_question, quote_text(index, best))
+    if stated:
         same_doc_floor = float("inf")
     chosen = [best]
     for cand in candidates[1:]:
@@ -65,6 +79,8 @@ def select_quotes(
             break
         if cand.doc_id in {c.doc_id for c in chosen} and cand.score < same_doc_floor:
             continue
+        if stated and not agrees(stated, values_of(asks, type_question, quote_text(index, cand)), asks):
+            continue  # another value: a disagreement (rag/conflicts.py) or about something else
         if any(redundant(index, cand, c) for c in chosen):
             continue
         chosen.append(cand)

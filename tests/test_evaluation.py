@@ -134,6 +134,33 @@ def test_both_sides_needs_a_supporting_quote_for_every_side() -> None:
     assert aggregate([one_side, both])["both_sides_rate"] == 0.5
 
 
+def test_conflicts_reported_outside_the_disagreement_category_are_counted() -> None:
+    gold = quote("d1", GOLD.start, GOLD.end)
+    other = Span(doc_id="d2", start=0, end=len(TEXTS["d2"]))
+    flagged = output([GOLD], [gold]).model_copy(update={"conflicts": 1})
+    results = [
+        score_question(item(id="a"), flagged, TEXTS),
+        score_question(item(id="b"), output([GOLD], [gold]), TEXTS),
+        score_question(item(id="c"), output([], [], abstained=True), TEXTS),  # no answer: no claim
+        score_question(
+            item(
+                Category.DISAGREEMENT,
+                id="d",
+                answers=["Ramstein", "2019"],
+                gold_docs=["d1", "d2"],
+                evidence=[GOLD, other],
+                sides=[{"answers": ["Ramstein"], "evidence": [GOLD]}, {"answers": ["2019"], "evidence": [other]}],
+            ),
+            flagged,
+            TEXTS,
+        ),
+    ]
+    assert [r.conflicts for r in results] == [1, 0, 0, 1]
+    metrics = aggregate(results)
+    assert metrics["unlabelled_conflicts"] == 0.5  # one of the two answered questions outside the category
+    assert proportion_intervals(results)["overall"]["unlabelled_conflicts"].trials == 2
+
+
 # --- the regression gate --------------------------------------------------------------------------------
 
 

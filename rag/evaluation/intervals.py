@@ -38,6 +38,9 @@ TRIALS: dict[str, Callable[[Sequence[QuestionResult]], int]] = {
     "abstention_recall": lambda results: sum(r.category is Category.UNANSWERABLE for r in results),
     "abstention_precision": lambda results: sum(r.abstained for r in results),
     "both_sides_rate": lambda results: sum(r.both_sides is not None for r in results),
+    "unlabelled_conflicts": lambda results: sum(
+        r.category is not Category.DISAGREEMENT and not r.abstained for r in results
+    ),
     "citation_precision": lambda results: sum(
         len(r.quotes) for r in results if r.category is not Category.UNANSWERABLE
     ),

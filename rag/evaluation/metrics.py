@@ -45,7 +45,7 @@ QUALITY_METRICS = (
     "both_sides_rate",
 )
 # Reported beside the quality metrics but lower is better, so the gate does not watch them.
-LOWER_IS_BETTER = ("answerable_abstained",)
+LOWER_IS_BETTER = ("answerable_abstained", "unlabelled_conflicts")
 LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
 
 
@@ -67,6 +67,7 @@ class SystemOutput(BaseModel):
     abstained: bool
     quotes: list[Quote]
     latency_ms: float
+    conflicts: int = 0  # disagreements between sources the answer reports
 
 
 class QuestionResult(BaseModel):
@@ -85,6 +86,7 @@ class QuestionResult(BaseModel):
     quotes_supported: int
     quotes: list[Quote]
     both_sides: bool | None
+    conflicts: int = 0
     latency_ms: float
 
 
@@ -137,6 +139,7 @@ def score_question(item: EvalItem, output: SystemOutput, texts: dict[str, str]) 
         quotes_supported=supported,
         quotes=output.quotes,
         both_sides=both,
+        conflicts=output.conflicts,
         latency_ms=output.latency_ms,
     )
 
@@ -172,6 +175,9 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | int | None
     answerable = [r for r in results if r.category is not Category.UNANSWERABLE]
     unanswerable = [r for r in results if r.category is Category.UNANSWERABLE]
     disagreement = [r for r in results if r.both_sides is not None]
+    # Answers elsewhere that report sources disagreeing: false alarms, unless the sources truly disagree
+    # on that question too (the set does not say; read them in the run's questions).
+    unlabelled = [r for r in results if r.category is not Category.DISAGREEMENT and not r.abstained]
     quotes_total = sum(len(r.quotes) for r in results)
     abstained = [r for r in results if r.abstained]
     latencies = np.array([r.latency_ms for r in results], dtype=float)
@@ -192,6 +198,7 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | int | None
         "abstention_recall": _mean(r.abstained for r in unanswerable),
         "both_sides_rate": _mean(bool(r.both_sides) for r in disagreement),
         "answerable_abstained": _mean(r.abstained for r in answerable),
+        "unlabelled_conflicts": _mean(r.conflicts > 0 for r in unlabelled),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if len(latencies) else None,
     }

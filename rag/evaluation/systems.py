@@ -52,6 +52,7 @@ class PipelineSystem:
             abstained=answer.abstained,
             quotes=[Quote(doc_id=c.doc_id, start=c.start, end=c.end, text=c.quote) for c in answer.citations],
             latency_ms=latency,
+            conflicts=len(answer.conflicts),
         )
 
     def calibration_samples(self, items: list[EvalItem]) -> list[CalibrationSample]:
