@@ -447,3 +447,21 @@ def test_bad_inputs_to_rag_eval_are_clear_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "--set", str(bad_set), "--out", str(tmp_path / "out"), "--no-peer"])
     assert result.exit_code == 1 and "set.jsonl:1" in result.output
     assert not (tmp_path / "out").exists()  # nothing written for a set that does not load
+
+
+def test_the_chart_of_a_split_without_unanswerable_questions_is_drawn(tmp_path: Path) -> None:
+    """The chains have no unanswerable question: abstentions there have a precision (0) but no recall, and
+    the trade-off panel must still be drawn, not crash the run."""
+    from rag.evaluation.calibration import CalibrationSample, calibrate
+    from rag.evaluation.chart import write_chart
+
+    samples = [
+        CalibrationSample(id=f"q{i}", answerable=True, confidence=c, answer_correct=c > 0.4)
+        for i, c in enumerate((0.2, 0.5, 0.9))
+    ]
+    run = run_of({"q0": True, "q1": False}).model_copy(update={"calibration": calibrate(samples, 0.3)})
+    assert run.calibration.configured.abstention_precision == 0.0
+    assert run.calibration.configured.abstention_recall is None
+    path = tmp_path / "chart.png"
+    write_chart(run, path)
+    assert path.read_bytes().startswith(b"\x89PNG")

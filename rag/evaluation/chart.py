@@ -59,10 +59,11 @@ def plot_calibration(run: RunResult, ax: object) -> None:
     """Abstention precision against recall over the thresholds, with the configured point marked."""
     cal = run.calibration
     assert cal is not None
-    points = [p for p in cal.curve if p.abstention_precision is not None]
+    # A split with no unanswerable question (the chains) has no recall: nothing to draw.
+    points = [p for p in cal.curve if p.abstention_precision is not None and p.abstention_recall is not None]
     ax.plot([p.abstention_recall for p in points], [p.abstention_precision for p in points], marker=".", label="curve")
     for point, style, name in ((cal.configured, "o", "configured"), (cal.recommended, "x", "recommended")):
-        if point.abstention_precision is not None:
+        if point.abstention_precision is not None and point.abstention_recall is not None:
             ax.plot(
                 point.abstention_recall,
                 point.abstention_precision,
