@@ -9,6 +9,8 @@ passage it was copied from. Nothing the model writes is trusted as a quote:
   source's own slice `doc.text[start:end]`, never the model's text. A quote found in another retrieved
   passage than the one named is re-attributed to it (the model saw that text; only its bookkeeping was
   wrong), one found nowhere is dropped;
+- a quote that states no value of the kind the question asks for (a date for "when", a company for "which
+  company": `rag/kind_check.py`, as for extractive answers) is dropped too: it cannot be what answers;
 - markers pointing at dropped quotes are removed, and so is every sentence of the model's prose left
   without a verified citation; the answer text is that prose followed by the verified quotes, verbatim;
 - when the extractive answerer abstains, so does this one, without asking the model; when the model
@@ -38,6 +40,7 @@ from rag.chat import Turn
 from rag.corpus import Document
 from rag.errors import RagError
 from rag.index_store import CorpusIndex
+from rag.kind_check import answer_check
 from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.verify import verify_quote
@@ -229,14 +232,21 @@ class GenerativeAnswerer:
         return answer
 
     def verified_answer(self, extractive: Answer, generated: GeneratedAnswer, passages: list[Passage]) -> Answer | None:
-        """The answer made of the model's quotes that verify, or None when none does."""
+        """The answer made of the model's quotes that verify (and state the kind of thing asked, when the
+        question asks for one), or None when none does."""
         citations: list[Citation] = []
         ids: dict[tuple[str, int, int], int] = {}
         renumber: dict[int, int] = {}
+        check = answer_check(extractive.question) if self.settings.kind_check else None
         for number, q in enumerate(generated.quotes, start=1):
             located = locate_quote(q.quote, q.passage, passages, self.index)
             if located is None:
                 logger.info("dropped an unverifiable quote attributed to passage %d: %r", q.passage, q.quote[:200])
+                continue
+            if check is not None and not check(
+                self.index.documents[located.passage.doc_id].text[located.start : located.end]
+            ):
+                logger.info("dropped a quote that states nothing of the kind asked: %r", q.quote[:200])
                 continue
             key = (located.passage.doc_id, located.start, located.end)
             if key not in ids:

@@ -319,3 +319,47 @@ def test_the_evaluation_runs_in_generative_mode(components):
     item = next(i for i in load_eval_set(Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"))
     output = PipelineSystem(parts).run(item)
     assert output.retrieved and all(q.text for q in output.quotes)
+
+
+WHEN = "When was the NATO Space Operations Centre established?"
+
+
+def dateless_sentence(components, passages: list[Passage]) -> tuple[int, str]:
+    """A sentence of a retrieved passage that states no date: (passage number, its text)."""
+    from rag.answer_types import AnswerType, find_values
+
+    for n, p in enumerate(passages, start=1):
+        for sid in p.chunk.sentence_ids:
+            text = components.answerer.index.sentences[sid].text
+            if len(text) > 40 and text in p.chunk.text and not find_values(text, AnswerType.DATE):
+                return n, text
+    raise AssertionError("every retrieved sentence states a date")
+
+
+def test_a_model_quote_stating_nothing_of_the_kind_asked_is_dropped(components):
+    """Asked 'when', a quote without a date cannot be what answers: it is dropped like an unverifiable one,
+    and the prose citing only it goes with it (the kind check of extractive answers, rag/kind_check.py)."""
+    passages = passages_for(components, WHEN)
+    n = passage_number(passages, APPROACH, NSPOC)
+    other, dateless = dateless_sentence(components, passages)
+    model = fake_model(reply("It has a mission [1]. It was established in 2024 [2].", (other, dateless), (n, NSPOC)))
+    answer = generative(components, model).answer(WHEN)
+    assert answer.mode == "generative"
+    assert [c.quote for c in answer.citations] == [NSPOC]
+    assert answer.answer == f"It was established in 2024 [1].\n\n“{NSPOC}” [1]"
+    assert_citations_are_source_slices(answer)
+    # With the check off (RAG_KIND_CHECK=false) the same quote is kept.
+    unchecked = ExtractiveAnswerer(
+        components.answerer.retriever, components.settings.model_copy(update={"kind_check": False})
+    )
+    model = fake_model(reply("It has a mission [1]. It was established in 2024 [2].", (other, dateless), (n, NSPOC)))
+    assert len(GenerativeAnswerer(unchecked, model).answer(WHEN).citations) == 2
+
+
+def test_only_quotes_of_another_kind_fall_back_to_the_extractive_answer(components):
+    passages = passages_for(components, WHEN)
+    other, dateless = dateless_sentence(components, passages)
+    model = fake_model(reply("It has a mission [1].", (other, dateless)))
+    fallback = extractive_answer(components, WHEN)
+    assert not fallback.abstained  # the model is asked
+    assert generative(components, model).answer(WHEN) == fallback
