@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import TYPE_NOUN, AnswerType, find_values, values_agree
+from rag.answer_types import TYPE_NOUN, AnswerType, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
-from rag.selection import overlaps, quote_text
+from rag.selection import overlaps, quote_text, values_of
 from rag.text import tokenize
 
 # Values two sources can state differently for the same thing, and what the answer calls them.
@@ -88,8 +88,7 @@ def disagreement_kind(
     text_a, text_b = quote_text(index, a), quote_text(index, b)
     kinds = [asks] if asks in COMPARABLE else [] if asks is not AnswerType.OTHER else COMPARABLE
     for kind in kinds:
-        values_a = {v.normal for v in find_values(text_a, kind, exclude=type_question)}
-        values_b = {v.normal for v in find_values(text_b, kind, exclude=type_question)}
+        values_a, values_b = values_of(kind, type_question, text_a), values_of(kind, type_question, text_b)
         if values_a and values_b and not values_agree(values_a, values_b, kind):
             return kind
     if asks is AnswerType.OTHER and (denies_claim_of(text_a, text_b) or denies_claim_of(text_b, text_a)):
