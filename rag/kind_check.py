@@ -37,6 +37,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from rag.answer_types import AnswerType, expected_type, find_values
+from rag.text import stem_words
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -77,17 +78,23 @@ _LABELS: dict[str, frozenset[str]] = {
 _WH = frozenset({"which", "what", "whose"})
 
 
-def _forms(noun: str) -> str:
-    """A pattern for `noun` and its regular plural."""
-    if noun.endswith("y"):
-        return noun[:-1] + "(?:y|ies)"
-    return noun + ("(?:es)?" if noun.endswith(("s", "sh", "ch", "x")) else "s?")
+_WORDS = re.compile(r"\w+")
 
 
-# Cheap test before tagging: a wh-word and one of the nouns somewhere after it.
-_MAYBE = re.compile(
-    r"\b(?:which|what|whose)\b.*\b(?:" + "|".join(sorted({_forms(n.split()[-1]) for n in _LABELS})) + r")\b", re.I
-)
+@lru_cache(maxsize=1)
+def _noun_stems() -> frozenset[str]:
+    """The stems (the project's Snowball stemmer, as `tokenize` stems) of the nouns the map knows: a plural
+    ("companies") has its singular's stem."""
+    return frozenset(stem_words(sorted({n.split()[-1] for n in _LABELS})))
+
+
+def may_ask_for_a_name(question: str) -> bool:
+    """Cheap test before tagging: a wh-word, and one of the map's nouns (in any number) somewhere after it."""
+    words = [w.lower() for w in _WORDS.findall(question)]
+    first = next((i for i, w in enumerate(words) if w in _WH), None)
+    return first is not None and not _noun_stems().isdisjoint(stem_words(words[first + 1 :]))
+
+
 _WHERE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?where\b", re.I)
 _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:name|title)s? of\b", re.I)
 # Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
@@ -160,7 +167,7 @@ def asked_labels(question: str) -> frozenset[str] | None:
         return ANY_NAME
     if _WHERE.match(question):
         return _PLACE
-    if not _MAYBE.search(question):
+    if not may_ask_for_a_name(question):
         return None
     nlp = _pipeline()
     with _calls:
@@ -214,27 +221,27 @@ def answer_check(question: str) -> Callable[[str], bool] | None:
 
 # What a count counts, by class: "how many satellites" is not answered by "18 member states", while "how
 # many Allies" is answered by "17 countries". The words are the units the count pattern of
-# `rag/answer_types.py` reads after a number, plus "spacecraft", "firm" and "person" (singular, lower case).
-_UNITS: dict[str, str] = {
-    word: unit
-    for unit, words in {
-        "members": "ally state country member nation",
-        "satellites": "satellite spacecraft",
-        "time": "year month day",
-        "companies": "company firm",
-        "people": "people personnel person",
-        "projects": "project",
-        "percent": "percent cent",
-    }.items()
-    for word in words.split()
+# `rag/answer_types.py` reads after a number, plus "spacecraft", "firm" and "person"; a plural is read by its stem.
+_UNITS = {
+    "members": "ally state country member nation",
+    "satellites": "satellite spacecraft",
+    "time": "year month day",
+    "companies": "company firm",
+    "people": "people personnel person",
+    "projects": "project",
+    "percent": "percent cent",
 }
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 
 
+@lru_cache(maxsize=1)
+def _unit_stems() -> dict[str, str]:
+    """Stem of a unit word -> its class (so "Allies" and "ally" are one unit)."""
+    return {stem: unit for unit, words in _UNITS.items() for stem in stem_words(words.split())}
+
+
 def _unit(word: str) -> str | None:
-    word = word.lower()
-    singular = word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") else word
-    return _UNITS.get(word) or _UNITS.get(singular)
+    return _unit_stems().get(stem_words([word.lower()])[0])
 
 
 def counted_unit(question: str) -> str | None:
