@@ -51,7 +51,7 @@ ANSWER_CITATION_EXAMPLE = {
     "start": 6934,
     "end": 7270,
     "quote": ANSWER_QUOTE_EXAMPLE,
-    "score": 0.7634,
+    "score": 0.7994,
 }
 ANSWER_EXAMPLE = {
     "question": QUESTION_EXAMPLE,
@@ -60,7 +60,7 @@ ANSWER_EXAMPLE = {
     "citations": [ANSWER_CITATION_EXAMPLE],
     "conflicts": [],
     "mode": "extractive",
-    "confidence": 0.7634,
+    "confidence": 0.7994,
     "read_with": "alone",
 }
 

@@ -85,14 +85,14 @@ def with_gap(pairs: Pairs, extra: np.ndarray) -> np.ndarray:
     return np.column_stack([extra, gap])
 
 
-def single_signals(pairs: Pairs, extra: np.ndarray) -> None:
+def single_signals(pairs: Pairs, extra: np.ndarray, name: str = "e5") -> None:
     signals = {
         "MiniLM dense": pairs.x[:, FEATURES.index("dense")],
         "heuristic (MiniLM + terms)": pairs.x[:, FEATURES.index("heuristic")],
-        "e5 quote": extra[:, 0],
-        "e5 quote in context": extra[:, 1],
+        f"{name} quote": extra[:, 0],
+        f"{name} quote in context": extra[:, 1],
     }
-    for name, score in signals.items():
+    for label, score in signals.items():
         hits, rr = [], []
         for r in np.unique(pairs.readings):
             rows = np.where(pairs.readings == r)[0]
@@ -101,7 +101,7 @@ def single_signals(pairs: Pairs, extra: np.ndarray) -> None:
             labels = pairs.y[rows][np.argsort(-score[rows], kind="stable")]
             hits.append(labels[0])
             rr.append(1.0 / (1 + int(np.argmax(labels))))
-        print(f"  {name:28s} hit@1={np.mean(hits):.3f} MRR={np.mean(rr):.3f} ({len(hits)} pools with an answer)")
+        print(f"  {label:28s} hit@1={np.mean(hits):.3f} MRR={np.mean(rr):.3f} ({len(hits)} pools with an answer)")
 
 
 def main() -> None:

@@ -34,15 +34,38 @@ TYPE_NOUN = {
 _LEAD = r"^\s*(?:and\s+|so\s+|but\s+)?"
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(_LEAD + r"(?:when|since when|until when|by when)\b", re.I), AnswerType.DATE),
-    (re.compile(r"\b(?:in |by |until |since )?(?:which|what) (?:year|date|month|day)\b", re.I), AnswerType.DATE),
+    # "In which year", "what target year", "by what date".
     (
-        re.compile(r"\bhow much\b|\bwhat (?:amount|sum)\b|\bhow (?:big|large) (?:a |an |is )?(?:budget|sum)", re.I),
+        re.compile(r"\b(?:in |by |until |since )?(?:which|what) (?:\w+ )?(?:year|date|month|day)\b", re.I),
+        AnswerType.DATE,
+    ),
+    (
+        re.compile(
+            r"\bhow much\b|\bwhat (?:amount|sum)\b|\bhow (?:big|large) (?:a |an |is )?(?:budget|sum)"
+            # "What did it cost?", "What does a launch cost?" (not "cost-effective").
+            r"|\bwhat (?:did|does|do|will|would) \w+(?: \w+){0,3} cost\b(?!-)"
+            # "What is the annual budget of ...?", "What was the price of ...?"
+            r"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:\w+ )?(?:budget|cost|price)s?\b(?!-)",
+            re.I,
+        ),
         AnswerType.AMOUNT,
     ),
-    (re.compile(r"\bhow many\b|\bhow long\b|\bwhat number of\b", re.I), AnswerType.COUNT),
+    # A share is stated as a count: "1.5 percent", "more than half".
+    (
+        re.compile(
+            r"\bhow many\b|\bhow long\b|\bwhat number of\b|\bwhat (?:percentage|percent|share|proportion|fraction)\b",
+            re.I,
+        ),
+        AnswerType.COUNT,
+    ),
     (re.compile(_LEAD + r"(?:who|whom)\b", re.I), AnswerType.PERSON),
     (
-        re.compile(_LEAD + r"where\b|\b(?:in |at )?(?:which|what) (?:city|country|town|base|place|location)\b", re.I),
+        re.compile(
+            _LEAD + r"(?:from |to )?where\b"
+            # "In which city", "which Nordic country", "at which air base" (not "what took place").
+            r"|\b(?:in |at )?(?:which|what) (?:(?:\w+ )?(?:city|country|town|base)|place|location)\b",
+            re.I,
+        ),
         AnswerType.PLACE,
     ),
 ]

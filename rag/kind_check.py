@@ -95,7 +95,7 @@ def may_ask_for_a_name(question: str) -> bool:
     return first is not None and not _noun_stems().isdisjoint(stem_words(words[first + 1 :]))
 
 
-_WHERE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?where\b", re.I)
+_WHERE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:from\s+|to\s+)?where\b", re.I)
 _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:name|title)s? of\b", re.I)
 # Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
@@ -161,7 +161,8 @@ def asked_labels(question: str) -> frozenset[str] | None:
 
     The asked noun ends the wh-phrase: the adjectives, nouns and numbers after "which"/"what"/"whose"
     ("which Russian missile system" -> "missile system", "in which city" -> "city", "which rocket or
-    launch vehicle" -> "rocket"); "what is the name/title of ..." asks for any name.
+    launch vehicle" -> "rocket"), or after "what is the" ("what is the capital city of ..." -> "city");
+    "what is the name/title of ..." asks for any name.
     """
     if _NAME_OF.search(question):
         return ANY_NAME
@@ -175,8 +176,11 @@ def asked_labels(question: str) -> frozenset[str] | None:
     for i, token in enumerate(doc):
         if token.lower_ not in _WH:
             continue
+        start = i + 1
+        if start + 1 < len(doc) and doc[start].lemma_ == "be" and doc[start + 1].lower_ == "the":
+            start += 2  # "What is the capital city of ...": the phrase after "the" is what is asked
         phrase = []
-        for t in doc[i + 1 :]:
+        for t in doc[start:]:
             if t.pos_ not in _PHRASE_POS and t.tag_ != "POS":  # "which leaders' meeting": the noun is "meeting"
                 break
             phrase.append(t)

@@ -24,6 +24,19 @@ EVAL_SET = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
         ("In which city was the symposium held?", AnswerType.PLACE),
         ("Has NATO adopted a space strategy?", AnswerType.OTHER),
         ("What does STARLIFT aim to do?", AnswerType.OTHER),
+        # The forms a question asks for a value in without "when", "how many" or "how much".
+        ("What target year did the symposium use?", AnswerType.DATE),
+        ("What did it cost to organise the symposium?", AnswerType.AMOUNT),
+        ("What does a single launch cost?", AnswerType.AMOUNT),
+        ("What is the annual budget of the centre?", AnswerType.AMOUNT),
+        ("What percentage of GDP do Allies spend on space?", AnswerType.COUNT),
+        ("What share of active satellites belongs to NATO members?", AnswerType.COUNT),
+        ("From where will the constellation be controlled?", AnswerType.PLACE),
+        ("Which Nordic country joined the initiative?", AnswerType.PLACE),
+        # ... and the look-alikes that ask for no value.
+        ("Which initiative is the most cost-effective?", AnswerType.OTHER),
+        ("What does the report say about the cost of launches?", AnswerType.OTHER),
+        ("What took place in Toulouse?", AnswerType.OTHER),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question, kind):
