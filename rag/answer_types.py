@@ -32,6 +32,8 @@ TYPE_NOUN = {
 }
 
 _LEAD = r"^\s*(?:and\s+|so\s+|but\s+)?"
+# "Where is it?", "And from where will it be controlled?" (the answer-kind check reads it too).
+WHERE_QUESTION = re.compile(_LEAD + r"(?:from\s+|to\s+)?where\b", re.I)
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(_LEAD + r"(?:when|since when|until when|by when)\b", re.I), AnswerType.DATE),
     # "In which year", "what target year", "by what date".
@@ -59,13 +61,10 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
         AnswerType.COUNT,
     ),
     (re.compile(_LEAD + r"(?:who|whom)\b", re.I), AnswerType.PERSON),
+    (WHERE_QUESTION, AnswerType.PLACE),
+    # "In which city", "which Nordic country", "at which air base" (not "what took place").
     (
-        re.compile(
-            _LEAD + r"(?:from |to )?where\b"
-            # "In which city", "which Nordic country", "at which air base" (not "what took place").
-            r"|\b(?:in |at )?(?:which|what) (?:(?:\w+ )?(?:city|country|town|base)|place|location)\b",
-            re.I,
-        ),
+        re.compile(r"\b(?:in |at )?(?:which|what) (?:(?:\w+ )?(?:city|country|town|base)|place|location)\b", re.I),
         AnswerType.PLACE,
     ),
 ]

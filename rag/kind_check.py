@@ -36,7 +36,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from rag.answer_types import AnswerType, expected_type, find_values
+from rag.answer_types import WHERE_QUESTION, AnswerType, expected_type, find_values
 from rag.text import stem_words
 
 if TYPE_CHECKING:
@@ -95,7 +95,6 @@ def may_ask_for_a_name(question: str) -> bool:
     return first is not None and not _noun_stems().isdisjoint(stem_words(words[first + 1 :]))
 
 
-_WHERE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:from\s+|to\s+)?where\b", re.I)
 _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:name|title)s? of\b", re.I)
 # Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
@@ -166,7 +165,7 @@ def asked_labels(question: str) -> frozenset[str] | None:
     """
     if _NAME_OF.search(question):
         return ANY_NAME
-    if _WHERE.match(question):
+    if WHERE_QUESTION.match(question):
         return _PLACE
     if not may_ask_for_a_name(question):
         return None
