@@ -95,7 +95,6 @@ def may_ask_for_a_name(question: str) -> bool:
     return first is not None and not _noun_stems().isdisjoint(stem_words(words[first + 1 :]))
 
 
-_NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ )?(?:name|title)s? of\b", re.I)
 # Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
 
@@ -160,11 +159,9 @@ def asked_labels(question: str) -> frozenset[str] | None:
 
     The asked noun ends the wh-phrase: the adjectives, nouns and numbers after "which"/"what"/"whose"
     ("which Russian missile system" -> "missile system", "in which city" -> "city", "which rocket or
-    launch vehicle" -> "rocket"), or after "what is the" ("what is the capital city of ..." -> "city");
-    "what is the name/title of ..." asks for any name.
+    launch vehicle" -> "rocket"), or after "what is the" ("what is the capital city of ..." -> "city",
+    "what was the full name of ..." -> "name", which asks for any name).
     """
-    if _NAME_OF.search(question):
-        return ANY_NAME
     if WHERE_QUESTION.match(question):
         return _PLACE
     if not may_ask_for_a_name(question):
