@@ -176,15 +176,37 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
     return found
 
 
-def values_agree(a: set[str], b: set[str], kind: AnswerType) -> bool:
+# "In which month ...?", "what year ...?": the part of a date the question asks for.
+_ASKED_DATE_PART = re.compile(r"\b(?:which|what) (?:\w+ )?(month|year)\b", re.I)
+
+
+def asked_date_part(question: str) -> str | None:
+    """'month' or 'year' when `question` asks for only that part of a date, else None."""
+    m = _ASKED_DATE_PART.search(question)
+    return m.group(1).lower() if m else None
+
+
+def values_agree(a: set[str], b: set[str], kind: AnswerType, part: str | None = None) -> bool:
     """Whether two quotes' values of `kind` (normalised) state the same: one in common, or for dates the
-    same year where one says only the year ('2023' and 'february 2023': one is only less precise)."""
+    same year where one says only the year ('2023' and 'february 2023': one is only less precise). With a
+    date `part` ('month' or 'year', what the question asks for), dates are compared on that part only: for
+    "in which month", 'february 2025' and 'february 2024' say the same, and a date without a month says
+    nothing against either."""
     if a & b:
         return True
     if kind is not AnswerType.DATE:
         return False
+    if part is not None:
+        parts = [{p for v in values for p in _date_parts(v, part)} for values in (a, b)]
+        return not (parts[0] and parts[1]) or bool(parts[0] & parts[1])
     years = lambda values: {v.split()[-1] for v in values}  # noqa: E731
     return bool(years(a) & years(b)) and any(len(v.split()) == 1 for v in a | b)
+
+
+def _date_parts(normal: str, part: str) -> list[str]:
+    """The month or the year of a normalised date ('february 2025'), if it states one."""
+    pattern = _MONTH if part == "month" else _YEAR
+    return [w for w in normal.split() if re.fullmatch(pattern, w, re.I)]
 
 
 def _is_part_of_date_or_amount(text: str, start: int, end: int) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import TYPE_NOUN, AnswerType, values_agree
+from rag.answer_types import TYPE_NOUN, AnswerType, asked_date_part, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.selection import overlaps, quote_text, values_of
@@ -89,7 +89,8 @@ def disagreement_kind(
     kinds = [asks] if asks in COMPARABLE else [] if asks is not AnswerType.OTHER else COMPARABLE
     for kind in kinds:
         values_a, values_b = values_of(kind, type_question, text_a), values_of(kind, type_question, text_b)
-        if values_a and values_b and not values_agree(values_a, values_b, kind):
+        # Compared on what the question asks: "in which month" is not answered differently by two years.
+        if values_a and values_b and not values_agree(values_a, values_b, kind, asked_date_part(type_question)):
             return kind
     if asks is AnswerType.OTHER and (denies_claim_of(text_a, text_b) or denies_claim_of(text_b, text_a)):
         return AnswerType.OTHER

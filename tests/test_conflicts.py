@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer_types import AnswerType, values_agree
+from rag.answer_types import AnswerType, asked_date_part, values_agree
 from rag.candidates import ScoredSentence
 from rag.conflicts import denied_words, denies_claim_of, disagreement_kind
 from rag.service import QAComponents
@@ -43,6 +43,29 @@ def test_a_less_precise_date_agrees_and_another_value_does_not():
     assert not values_agree({"february 2024"}, {"february 2025"}, AnswerType.DATE)
     assert not values_agree({"18"}, {"17"}, AnswerType.COUNT)
     assert values_agree({"18", "2"}, {"18"}, AnswerType.COUNT)
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        ("In which month did allies approve the strategy?", "month"),
+        ("What target year did the symposium use?", "year"),
+        ("When was APSS launched?", None),
+        ("On what date was the symposium held?", None),
+    ],
+)
+def test_the_part_of_a_date_a_question_asks_for(question, part):
+    assert asked_date_part(question) == part
+
+
+def test_dates_are_compared_on_the_part_the_question_asks_for():
+    # "In which month": two years of the same month say the same month; two months do not.
+    assert values_agree({"february 2025"}, {"february 2024"}, AnswerType.DATE, "month")
+    assert not values_agree({"february 2025"}, {"march 2025"}, AnswerType.DATE, "month")
+    assert values_agree({"2025"}, {"march 2025"}, AnswerType.DATE, "month")  # a year alone says no month
+    # "What year": the same year whatever the month; two years disagree.
+    assert values_agree({"june 2019"}, {"january 2019"}, AnswerType.DATE, "year")
+    assert not values_agree({"june 2019"}, {"june 2022"}, AnswerType.DATE, "year")
 
 
 def _sentence(components: QAComponents, text: str) -> ScoredSentence:
@@ -82,3 +105,14 @@ def test_a_quote_stating_another_value_is_not_cited_as_corroboration(components:
     )
     assert "February 2025" in answer.citations[0].quote
     assert not any("June 2019" in c.quote for c in answer.citations)
+
+
+def test_a_month_question_is_no_disagreement_over_the_year_of_another_event(components: QAComponents):
+    """Asked in which month the strategy was approved, a quote about the February 2024 creation of a
+    commercial space group states the same month: no disagreement is reported (it was, over the year)."""
+    answer = components.answerer.answer(
+        "In which month did allies approve NATO's Commercial Space Strategy, according to Breaking Defense?"
+    )
+    assert "February" in answer.citations[0].quote
+    assert answer.conflicts == []
+    assert "disagree" not in answer.answer
