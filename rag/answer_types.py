@@ -34,13 +34,12 @@ TYPE_NOUN = {
 _LEAD = r"^\s*(?:and\s+|so\s+|but\s+)?"
 # "Where is it?", "And from where will it be controlled?" (the answer-kind check reads it too).
 WHERE_QUESTION = re.compile(_LEAD + r"(?:from\s+|to\s+)?where\b", re.I)
+# "which/what [one word] year|date|month|day": a date, or the part of one that is asked for.
+_WHICH_DATE = re.compile(r"\b(?:which|what) (?:\w+ )?(year|date|month|day)\b", re.I)
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(_LEAD + r"(?:when|since when|until when|by when)\b", re.I), AnswerType.DATE),
     # "In which year", "what target year", "by what date".
-    (
-        re.compile(r"\b(?:in |by |until |since )?(?:which|what) (?:\w+ )?(?:year|date|month|day)\b", re.I),
-        AnswerType.DATE,
-    ),
+    (_WHICH_DATE, AnswerType.DATE),
     (
         re.compile(
             r"\bhow much\b|\bwhat (?:amount|sum)\b|\bhow (?:big|large) (?:a |an |is )?(?:budget|sum)"
@@ -176,14 +175,12 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
     return found
 
 
-# "In which month ...?", "what year ...?": the part of a date the question asks for.
-_ASKED_DATE_PART = re.compile(r"\b(?:which|what) (?:\w+ )?(month|year)\b", re.I)
-
-
 def asked_date_part(question: str) -> str | None:
-    """'month' or 'year' when `question` asks for only that part of a date, else None."""
-    m = _ASKED_DATE_PART.search(question)
-    return m.group(1).lower() if m else None
+    """'month' or 'year' when `question` asks for only that part of a date ("In which month ...?", "what
+    target year ...?"), else None."""
+    m = _WHICH_DATE.search(question)
+    part = m.group(1).lower() if m else None
+    return part if part in ("month", "year") else None
 
 
 def values_agree(a: set[str], b: set[str], kind: AnswerType, part: str | None = None) -> bool:
