@@ -21,6 +21,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check rag api tests eval
+	$(BIN)/ruff format --check rag api tests eval
 
 # Debian's Chromium, which the browser tests (tests/test_browser.py) drive; Playwright downloads no browser.
 # Installed once, when missing, as root (as CI runs); otherwise it says how, and the browser tests are

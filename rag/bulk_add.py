@@ -129,8 +129,11 @@ class BulkAdder:
                 continue
             try:
                 extracted = extract_text(raw, path.name)
-                yield path, prepare_upload(
-                    extracted, self.settings, doc_id=doc_id, title=title, file_name=path.name, original=raw
+                yield (
+                    path,
+                    prepare_upload(
+                        extracted, self.settings, doc_id=doc_id, title=title, file_name=path.name, original=raw
+                    ),
                 )
             except RagError as exc:
                 yield path, exc

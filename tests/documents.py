@@ -34,6 +34,7 @@ def stand_in_vectors(texts: list[str]) -> np.ndarray:
         rows.append(v / np.linalg.norm(v))
     return np.vstack(rows)
 
+
 WALRUS_PAGES = [
     "Svalbard walrus survey\n\nThe survey team flew over the eastern islands in August.",
     "The walrus survey of 2021 counted 412 animals at Kapp Lee on Edgeøya.",

@@ -125,8 +125,10 @@ def test_views_share_unchanged_documents_and_faiss_ids_survive_removal(tmp_path:
     second = load_index(settings.index_dir, previous=first)
     assert "001_0af95a1a156b083b" not in second.documents
     assert second.entries["002_685e0ef70b0e745a"] is first.entries["002_685e0ef70b0e745a"]
-    assert second.faiss_index.ntotal == len(second.chunks) == first.faiss_index.ntotal - first.chunk_count(
-        "001_0af95a1a156b083b"
+    assert (
+        second.faiss_index.ntotal
+        == len(second.chunks)
+        == first.faiss_index.ntotal - first.chunk_count("001_0af95a1a156b083b")
     )
     for position in (0, len(second.chunks) - 1):
         vector = second.faiss_index.reconstruct(position)
