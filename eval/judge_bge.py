@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_e5 import pool_texts, single_signals, with_gap
-from judge_experiments import compare
+from judge_e5 import compare_with_cosines, pool_texts, single_signals
 
 from rag.judge import FEATURES
 from rag.judge_fit import Pairs
@@ -91,9 +90,7 @@ def main() -> None:
     print("1. one signal alone, best candidate of each pool:")
     single_signals(pairs, extra, "bge")
     print("2. the judge, cross-validated, without and with the bge cosines (and the gap to the pool's best):")
-    extra = with_gap(pairs, extra)
-    plus = Pairs(np.column_stack([pairs.x, extra]), pairs.y, pairs.items, pairs.readings)
-    compare({"MiniLM features": pairs, "+ bge cosines": plus}, answerable)
+    compare_with_cosines(pairs, extra, answerable, "bge")
 
 
 if __name__ == "__main__":

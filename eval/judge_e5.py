@@ -130,9 +130,15 @@ def main() -> None:
         found = sum(bool(pairs.y[pairs.items == n].any()) for n in ids)
         print(f"  {category:14s} {found}/{len(ids)}")
     print("3. the judge, 5-fold cross-validated, without and with the e5 cosines (and the gap to the pool's best):")
-    extra = with_gap(pairs, extra)
+    compare_with_cosines(pairs, extra, answerable, "e5")
+
+
+def compare_with_cosines(pairs: Pairs, cosines: np.ndarray, answerable: np.ndarray, name: str) -> None:
+    """The judge with and without another model's cosines (quote, quote in context) and the quote cosine's
+    gap to the pool's best, compared by `compare`."""
+    extra = with_gap(pairs, cosines)
     plus = Pairs(np.column_stack([pairs.x, extra]), pairs.y, pairs.items, pairs.readings)
-    compare({"MiniLM features": pairs, "+ e5 cosines": plus}, answerable)
+    compare({"MiniLM features": pairs, f"+ {name} cosines": plus}, answerable)
 
 
 if __name__ == "__main__":
