@@ -5,6 +5,7 @@ numbered citation. Each stage is its own module:
 
 - `rag/resolve.py`: the readings of a question in its chat (alone, with the previous question, with the
   previous answer's quotes);
+- `rag/off_topic.py`: whether the corpus says anything close to the question at all;
 - `rag/retrieval.py` + `rag/candidates.py`: the first stage's passages and their sentences, with signals;
 - `rag/judge.py`: the probability that each candidate states what was asked (the reading whose best quote
   the judge trusts most is the one answered);
@@ -29,6 +30,7 @@ from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
+from rag.off_topic import TopicCheck, relevance
 from rag.resolve import ResolvedQuestion, Resolver
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes
@@ -53,12 +55,14 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class JudgedReading:
     """One reading of the question, retrieved and judged: the first stage's passages re-ranked by their
-    best candidate, every candidate with its probability (best first), and the best probability."""
+    best candidate, every candidate with its probability (best first), the best probability, and how close
+    its pool comes to the question (`rag/off_topic.py`)."""
 
     reading: ResolvedQuestion
     passages: list[Passage]
     candidates: list[ScoredSentence]
     confidence: float
+    relevance: float = 0.0
 
 
 class ExtractiveAnswerer:
@@ -91,6 +95,12 @@ class ExtractiveAnswerer:
         """The operating point: the setting when given, else the one calibrated with the fitted judge."""
         configured = self.settings.min_answer_score
         return self.offline_judge.threshold if configured is None else configured
+
+    @property
+    def relevance_floor(self) -> float:
+        """The off-topic floor: the setting when given, else the one calibrated with the fitted judge."""
+        configured = self.settings.min_relevance
+        return self.offline_judge.relevance_floor if configured is None else configured
 
     @cached_property
     def stats(self) -> TermStatistics:
@@ -145,10 +155,15 @@ class ExtractiveAnswerer:
 
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:
         """Every reading of `question` retrieved and judged; the one whose best quote is most trusted (the
-        question alone on a tie: a question that stands on its own is answered on its own)."""
+        question alone on a tie: a question that stands on its own is answered on its own). An off-topic
+        question (`rag/off_topic.py`) gets its reading alone with no candidate: nothing is trusted."""
         readings = self.resolver.readings(question, history)
         vectors = self.retriever.embedder.encode([r.query for r in readings])
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
+        alone = judged[0]
+        check = TopicCheck(self.relevance_floor, self.stats)
+        if check.off_topic(alone.reading.question, alone.relevance, with_history=len(judged) > 1):
+            return replace(alone, candidates=[], confidence=0.0)
         return max(judged, key=lambda j: j.confidence)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
@@ -190,6 +205,7 @@ class ExtractiveAnswerer:
     def judge_reading(self, reading: ResolvedQuestion, vector: np.ndarray, k: int) -> JudgedReading:
         """Retrieve for `reading`, judge every candidate, and re-rank the passages by their best candidate."""
         first, question, candidates = self.candidate_pool(reading, vector)
+        closest = relevance(c.scored for c in candidates)
         if reading.source == "previous_answer":
             # This reading's query holds the previous answer's quotes: those echo it and say nothing new.
             echoing = reading.echoing([c.quote for c in candidates])
@@ -212,7 +228,7 @@ class ExtractiveAnswerer:
         passages = [Passage(p.chunk, r, p.dense_score, p.bm25_score, p.fused_score) for r, p in enumerate(order, 1)]
         candidates_ranked = self.stating_asked_kind(ranked(judged), reading.type_question)
         confidence = candidates_ranked[0].score if candidates_ranked else 0.0
-        return JudgedReading(reading, passages, candidates_ranked, confidence)
+        return JudgedReading(reading, passages, candidates_ranked, confidence, closest)
 
     def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
         """For a question asking for a kind of thing (a date, an amount, which company, where...: see

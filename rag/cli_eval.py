@@ -183,5 +183,6 @@ def register(
             f"ranker C={meta['ranker_C']}, answerability C={meta['answerability_C']}; cross-validated hit@1 "
             f"{meta['cv_hit@1']:.3f}, best-candidate ROC AUC {meta['cv_best_candidate_auc']:.3f}; operating point "
             f"{point['threshold']:.3f} (cross-validated abstention precision {point['abstention_precision']}, "
-            f"recall {point['abstention_recall']}, answer accuracy {point['answer_accuracy']}) -> {out}"
+            f"recall {point['abstention_recall']}, answer accuracy {point['answer_accuracy']}); off-topic floor "
+            f"{meta['relevance_floor']:.3f} -> {out}"
         )

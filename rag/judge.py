@@ -24,7 +24,7 @@ from rag.candidates import ScoredSentence
 from rag.errors import RagError
 
 DEFAULT_JUDGE_MODEL = Path(__file__).with_name("judge_model.json")
-JUDGE_FORMAT = 2
+JUDGE_FORMAT = 3
 
 
 class JudgeModelError(RagError):
@@ -195,6 +195,7 @@ class JudgeModel:
     answerability: Linear
     threshold: float  # the calibrated operating point: answer when the best probability reaches it
     meta: dict
+    relevance_floor: float = 0.0  # the calibrated off-topic floor (rag/off_topic.py); 0: no check
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         if x.shape[0] == 0:
@@ -209,6 +210,7 @@ class JudgeModel:
             "ranker": self.ranker.to_json(),
             "answerability": self.answerability.to_json(),
             "threshold": self.threshold,
+            "relevance_floor": self.relevance_floor,
             "meta": self.meta,
         }
 
@@ -224,7 +226,11 @@ def _load_judge_model(path: str) -> JudgeModel:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise JudgeModelError(f"cannot read the judge model {path}: {exc}; refit it with `rag judge fit`") from exc
-    if raw.get("format") != JUDGE_FORMAT or tuple(raw.get("features", ())) != FEATURES:
+    if (
+        raw.get("format") != JUDGE_FORMAT
+        or tuple(raw.get("features", ())) != FEATURES
+        or not isinstance(raw.get("relevance_floor"), int | float)
+    ):
         raise JudgeModelError(f"the judge model {path} was fitted for other features; refit it with `rag judge fit`")
     return JudgeModel(
         FEATURES,
@@ -232,6 +238,7 @@ def _load_judge_model(path: str) -> JudgeModel:
         Linear.from_json(raw["answerability"]),
         float(raw["threshold"]),
         dict(raw.get("meta", {})),
+        float(raw["relevance_floor"]),
     )
 
 
@@ -248,6 +255,10 @@ class FittedJudge:
     @property
     def threshold(self) -> float:
         return self.model.threshold
+
+    @property
+    def relevance_floor(self) -> float:
+        return self.model.relevance_floor
 
     def judge(self, question: JudgeQuestion, candidates: list[JudgeCandidate]) -> list[float]:
         return [float(p) for p in self.model.probabilities(judge_features(question, candidates))]

@@ -10,7 +10,8 @@ Its regularisation is chosen by grouped cross-validation (folds by question, so 
 never sit on both sides). The operating point is chosen on cross-validated answers: each fold's questions
 are answered by a judge fitted without them, and the threshold of lowest cost (one wrong answer = one
 withheld right answer, `rag/evaluation/calibration.py`) over those answers is stored with the final model,
-which is then fitted on every pair. The `test` split is never read here.
+which is then fitted on every pair. Then the off-topic floor (`rag/off_topic.py`) is calibrated on the same
+cross-validated answers at that operating point. The `test` split is never read here.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from rag.judge import (
     answerability_inputs,
     judge_features,
 )
+from rag.off_topic import relevance_floor
 from rag.service import QAComponents
 
 logger = logging.getLogger(__name__)
@@ -180,8 +182,8 @@ def cross_validate(pairs: Pairs, n_items: int, ranker_c: float, answer_c: float,
 def calibration_samples(
     components: QAComponents, items: list[EvalItem], models: list[JudgeModel]
 ) -> list[CalibrationSample]:
-    """Each item answered (no threshold) by the judge of the fold that did not see it."""
-    settings = components.settings.model_copy(update={"min_answer_score": 0.0})
+    """Each item answered (no threshold, no off-topic floor) by the judge of the fold that did not see it."""
+    settings = components.settings.model_copy(update={"min_answer_score": 0.0, "min_relevance": 0.0})
     samples = []
     for fold, held in enumerate(question_folds(len(items))):
         answerer = ExtractiveAnswerer(components.retriever, settings, judge=FittedJudge(models[fold]))
@@ -200,6 +202,20 @@ def by_category(items: list[EvalItem], samples: list[CalibrationSample], thresho
         answered = s.confidence >= threshold
         handled.setdefault(category[s.id], []).append(s.answer_correct and answered if s.answerable else not answered)
     return {name: round(sum(v) / len(v), 4) for name, v in sorted(handled.items())}
+
+
+def off_topic_floor(
+    components: QAComponents, items: list[EvalItem], samples: list[CalibrationSample], threshold: float
+) -> float:
+    """The off-topic floor calibrated on the questions asked without history (`rag/off_topic.py`), from their
+    answers by judges that did not see them (`samples`), right when answered right at the operating point
+    `threshold`. The floor is a guard added after the judge's own calibration, which it leaves as it is."""
+    settings = components.settings.model_copy(update={"min_relevance": 0.0})
+    answerer = ExtractiveAnswerer(components.retriever, settings, judge=HeuristicJudge())
+    right = {s.id: s.answer_correct and s.confidence >= threshold for s in samples}
+    standalone = [item for item in items if not item.history]
+    closeness = [answerer.best_reading(item.question, None, settings.answer_passages).relevance for item in standalone]
+    return relevance_floor(closeness, [i.answerable for i in standalone], [right[i.id] for i in standalone])
 
 
 def fit_judge(components: QAComponents, items: list[EvalItem], eval_sets: list[Path], out: Path) -> dict:
@@ -228,6 +244,7 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_sets: list[P
     calibration = calibrate(samples, 0.0)
     final = fit_model(pairs, np.ones(len(pairs.y), dtype=bool), ranker_c, answer_c, top_k)
     point = calibration.recommended
+    floor = off_topic_floor(components, items, samples, point.threshold)
     chosen = grid[(ranker_c, answer_c, top_k)]
     meta = {
         "fitted_on": [str(p) for p in eval_sets],
@@ -256,6 +273,6 @@ def fit_judge(components: QAComponents, items: list[EvalItem], eval_sets: list[P
             point.threshold,
         ),
     }
-    model = JudgeModel(FEATURES, final.ranker, final.answerability, point.threshold, meta)
+    model = JudgeModel(FEATURES, final.ranker, final.answerability, point.threshold, meta, floor)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-    return meta
+    return meta | {"relevance_floor": floor}

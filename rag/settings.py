@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "answers is below this. Unset (default): the point calibrated on cross-validated `dev` answers when "
         "the judge was fitted (`rag judge fit`, stored in the judge model file).",
     )
+    min_relevance: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Off-topic floor: a question whose best cosine to its candidate sentences is below this is "
+        "not answered (after a history, when most of its words are also unknown to the corpus; see "
+        "rag/off_topic.py). Unset (default): the floor calibrated on `dev` when the judge was fitted.",
+    )
     judge: Literal["fitted", "heuristic"] = Field(
         "fitted",
         description="Offline answerability judge: the model fitted on dev (default), or the hand-weighted "
