@@ -231,7 +231,10 @@ def _load_judge_model(path: str) -> JudgeModel:
         or tuple(raw.get("features", ())) != FEATURES
         or not isinstance(raw.get("relevance_floor"), int | float)
     ):
-        raise JudgeModelError(f"the judge model {path} was fitted for other features; refit it with `rag judge fit`")
+        raise JudgeModelError(
+            f"the judge model {path} was fitted for other features or by an older version; refit it with "
+            "`rag judge fit`"
+        )
     return JudgeModel(
         FEATURES,
         Linear.from_json(raw["ranker"]),
