@@ -36,6 +36,7 @@ from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes
 from rag.settings import Settings
 from rag.term_vectors import TermVectors, term_vectors_for
+from rag.time_range import time_check
 
 __all__ = [
     "ABSTENTION_TEXT",
@@ -232,14 +233,20 @@ class ExtractiveAnswerer:
 
     def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
         """For a question asking for a kind of thing (a date, an amount, which company, where...: see
-        `rag/kind_check.py`), the candidates whose quote states one; the rest cannot answer it, however close
-        they are. Only candidates strong enough to be quoted at all are read."""
-        check = answer_check(question) if self.settings.kind_check else None
-        if check is None:
+        `rag/kind_check.py`), the candidates whose quote states one; for a question bounding its time ("since
+        2020": `rag/time_range.py`), those whose quote states no year or one inside it. The rest cannot answer
+        it, however close they are. Only candidates strong enough to be quoted at all are read."""
+        checks = [answer_check(question), time_check(question)] if self.settings.kind_check else []
+        checks = [check for check in checks if check is not None]
+        if not checks:
             return candidates
         floor = min(self.threshold, self.settings.min_quote_probability, self.settings.min_conflict_score)
         documents = self.index.documents
-        return [c for c in candidates if c.score >= floor and check(documents[c.doc_id].text[c.start : c.end])]
+        return [
+            c
+            for c in candidates
+            if c.score >= floor and all(check(documents[c.doc_id].text[c.start : c.end]) for check in checks)
+        ]
 
     def _citation(self, number: int, s: ScoredSentence) -> Citation:
         return cite(self.index.documents[s.doc_id], number, s.start, s.end, s.score)
