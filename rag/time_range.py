@@ -3,10 +3,10 @@
 "How many satellites has NATO launched since 2020?" was answered "eight communications satellites [1]"
 from a quote about the ones launched "between 1970 and 1993" (at 0.90): the quote states how many, about
 the subject, and the judge reads no dates. A question that bounds its time ("since 2020", "after 2019",
-"before 2021", "until 2030", "by 2030", "between 2019 and 2022", "from 2019 to 2022") cannot be answered by a
-quote all of whose years lie outside those bounds. Bounds are read inclusively and a decade ("since the
-1990s") from its first year, so only a plain contradiction is refused; a quote that states no year, or any
-year inside, is left to the judge.
+"before 2021", "until 2030", "by 2030", "between 2019 and 2022", "from 2019 to 2022"), or names the year it
+asks about ("in 2022", "during the 1990s"), cannot be answered by a quote all of whose years lie outside.
+Bounds are read inclusively and a decade ("since the 1990s") from its first year, so only a plain
+contradiction is refused; a quote that states no year, or any year inside, is left to the judge.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _LEAD = rf"(?:the\s+)?(?:(?:early|late|mid)[-\s]+)?(?:{_MONTHS}\s+)?(?:\d{{1,2}}
 _BETWEEN = re.compile(rf"\b(?:between|from)\s+{_LEAD}{_YEAR}\s+(?:and|to|until|till|through)\s+{_LEAD}{_YEAR}\b", re.I)
 _AFTER = re.compile(rf"\b(?:since|after)\s+{_LEAD}{_YEAR}\b", re.I)
 _BEFORE = re.compile(rf"\b(?:before|prior\s+to|until|till|by)\s+{_LEAD}{_YEAR}\b", re.I)
+_IN = re.compile(rf"\b(?:in|during)\s+{_LEAD}{_YEAR}\b", re.I)
 _QUOTE_YEAR = re.compile(r"(?<![\d,.])(1[89]\d\d|20\d\d)(?!\d|,\d)")
 
 Bounds = tuple[int | None, int | None]
@@ -33,6 +34,9 @@ def asked_years(question: str) -> Bounds | None:
     low = int(m.group(1)) if (m := _AFTER.search(question)) else None
     high = int(m.group(1)) if (m := _BEFORE.search(question)) else None
     if low is None and high is None:
+        if m := _IN.search(question):
+            year = int(m.group(1))
+            return year, year + 9 if m.group(0).endswith("s") else year
         return None
     return low, high
 

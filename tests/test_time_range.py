@@ -18,7 +18,8 @@ from rag.time_range import asked_years, time_check
         ("How many satellites did NATO launch between 1970 and 1993?", (1970, 1993)),
         ("What changed from June 2019 to January 2022?", (2019, 2022)),
         ("What has NATO done since the 1990s?", (1990, None)),
-        ("In 2019, where did Allies declare space an operational domain?", None),
+        ("In 2019, where did Allies declare space an operational domain?", (2019, 2019)),
+        ("What did NATO do during the 1990s?", (1990, 1999)),
         ("When was it launched?", None),
     ],
 )
@@ -49,3 +50,5 @@ def test_a_range_that_holds_the_quotes_years_is_answered(components: QAComponent
     answer = components.answerer.answer("How many communications satellites did NATO launch between 1970 and 1993?")
     assert not answer.abstained
     assert "eight communications satellites" in answer.citations[0].quote
+    answer = components.answerer.answer("In 2019, where did Allies declare space an operational domain?")
+    assert not answer.abstained and "2019" in answer.citations[0].quote
