@@ -56,7 +56,8 @@ class Answer(BaseModel):
     confidence: float = Field(
         0.0,
         description="The judge's probability that the best candidate quote states what was asked (0 when "
-        "there is none): the answer abstains below the calibrated operating point.",
+        "there is none, or when the question is off-topic for the corpus): the answer abstains below the "
+        "calibrated operating point.",
     )
     read_with: ReadWith = Field(
         "alone",
