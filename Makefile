@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test lint eval eval-milvus bench bench-api bench-load bench-ingest bench-bulk bench-scale clean-index
+.PHONY: install chromium run test lint eval eval-off-topic eval-milvus bench bench-api bench-load bench-ingest bench-bulk bench-scale clean-index
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ test: lint chromium
 # A full evaluation run (ours beside the LangChain peer); the report lands in eval/results/.
 eval: install
 	$(BIN)/rag eval
+
+# Off-topic questions, alone and after a chat about the corpus, on both lists (eval/off_topic.py).
+eval-off-topic: install
+	$(BIN)/python eval/off_topic.py eval/off_topic_tuning.txt
+	$(BIN)/python eval/off_topic.py eval/off_topic_heldout.txt
 
 # The quality gate with RAG_VECTOR_STORE=milvus, on Milvus Lite and on the bundled Milvus 2.3.5 server (docs/milvus.md).
 eval-milvus: install
