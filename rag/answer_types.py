@@ -68,8 +68,9 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     ),
 ]
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
+# Month names and years, as every date pattern here (and `rag/time_range.py`) reads them.
+MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+YEAR = r"(?:1[89]\d\d|20\d\d)"
 # Longest first, so that "seventeen" is not read as "seven".
 _NUMBER_WORDS = (
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -77,7 +78,7 @@ _NUMBER_WORDS = (
 )
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.DATE: re.compile(
-        rf"\b(?:\d{{1,2}} {_MONTH},? {_YEAR}|{_MONTH} \d{{1,2}},? {_YEAR}|{_MONTH},? {_YEAR}|{_YEAR}s?)\b"
+        rf"\b(?:\d{{1,2}} {MONTH},? {YEAR}|{MONTH} \d{{1,2}},? {YEAR}|{MONTH},? {YEAR}|{YEAR}s?)\b"
     ),
     AnswerType.AMOUNT: re.compile(
         r"(?:\b(?:EUR|USD|GBP)\s?|[€$£]\s?)\d[\d,.]*(?:\s?(?:million|billion|thousand|bn|m)\b)?"
@@ -85,7 +86,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         re.I,
     ),
     AnswerType.COUNT: re.compile(
-        rf"\b(?:(?!{_YEAR}\b)\d[\d,.]*|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)\b"
+        rf"\b(?:(?!{YEAR}\b)\d[\d,.]*|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)\b"
         r"(?:[- ](?:[A-Za-z]+[- ]){0,2}?(?:Allies|allies|states|countries|members|nations|satellites|years?|"
         r"months?|days?|companies|people|personnel|projects?|percent|per cent))?",
         re.I,
@@ -166,7 +167,7 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
             kind is AnswerType.PERSON
             and value[:1].isupper()
             and (
-                re.match(rf"(?:{_NUMBER_WORDS}|{_MONTH})\b", value, re.I)
+                re.match(rf"(?:{_NUMBER_WORDS}|{MONTH})\b", value, re.I)
                 or any(w.lower() in _NOT_PERSON for w in re.split(r"[ -]", value))
             )
         ):
@@ -202,7 +203,7 @@ def values_agree(a: set[str], b: set[str], kind: AnswerType, part: str | None = 
 
 def _date_parts(normal: str, part: str) -> list[str]:
     """The month or the year of a normalised date ('february 2025'), if it states one."""
-    pattern = _MONTH if part == "month" else _YEAR
+    pattern = MONTH if part == "month" else YEAR
     return [w for w in normal.split() if re.fullmatch(pattern, w, re.I)]
 
 
@@ -225,8 +226,8 @@ def _is_part_of_date_or_amount(text: str, start: int, end: int) -> bool:
 def normalise(value: str, kind: AnswerType) -> str:
     """A comparable form: the year and month of a date, the number of a count, the words of the rest."""
     if kind is AnswerType.DATE:
-        year = re.search(_YEAR, value)
-        month = re.search(_MONTH, value)
+        year = re.search(YEAR, value)
+        month = re.search(MONTH, value)
         return " ".join(x.group(0).lower() for x in (month, year) if x)
     if kind in (AnswerType.COUNT, AnswerType.AMOUNT):
         first = re.search(rf"\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b", value, re.I)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_YEAR = r"(1[89]\d\d|20\d\d)s?"
-_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_LEAD = rf"(?:the\s+)?(?:(?:early|late|mid)[-\s]+)?(?:{_MONTHS}\s+)?(?:\d{{1,2}}\s+{_MONTHS}\s+)?"
+from rag.answer_types import MONTH, YEAR, AnswerType, find_values
+
+_YEAR = rf"({YEAR})s?"
+_LEAD = rf"(?:the\s+)?(?:(?:early|late|mid)[-\s]+)?(?:{MONTH}\s+)?(?:\d{{1,2}}\s+{MONTH}\s+)?"
 _BETWEEN = re.compile(rf"\b(?:between|from)\s+{_LEAD}{_YEAR}\s+(?:and|to|until|till|through)\s+{_LEAD}{_YEAR}\b", re.I)
 _AFTER = re.compile(rf"\b(?:since|after)\s+{_LEAD}{_YEAR}\b", re.I)
 _BEFORE = re.compile(rf"\b(?:before|prior\s+to|until|till|by)\s+{_LEAD}{_YEAR}\b", re.I)
 _IN = re.compile(rf"\b(?:in|during)\s+{_LEAD}{_YEAR}\b", re.I)
-_QUOTE_YEAR = re.compile(r"(?<![\d,.])(1[89]\d\d|20\d\d)(?!\d|,\d)")
 
 Bounds = tuple[int | None, int | None]
 
@@ -53,4 +53,9 @@ def time_check(question: str) -> Callable[[str], bool] | None:
     bounds = asked_years(question)
     if bounds is None:
         return None
-    return lambda quote: not outside([int(y) for y in _QUOTE_YEAR.findall(quote)], bounds)
+    return lambda quote: not outside(years_in(quote), bounds)
+
+
+def years_in(quote: str) -> list[int]:
+    """The years of the dates `quote` states (the date patterns of `rag/answer_types.py`)."""
+    return [int(v.normal.split()[-1]) for v in find_values(quote, AnswerType.DATE)]
