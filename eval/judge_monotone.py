@@ -34,7 +34,7 @@ import judge_experiments
 from judge_experiments import Answerability, dev_to_training, evaluate, logistic, repeated, tuning_pairs
 
 from rag.judge import FEATURES, Linear
-from rag.judge_fit import Pairs, fit_ranker
+from rag.judge_fit import Pairs, fit_ranker, pair_differences
 
 # +1: evidence for an answer; -1: evidence against; 0: free (describes the question, or neutral).
 SIGNS = {
@@ -114,20 +114,11 @@ def bounded_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
     """fit_ranker's pairwise logistic regression with the same sign bounds on the features' weights."""
     mean, scale = pairs.x[mask].mean(axis=0), pairs.x[mask].std(axis=0)
     scale[scale == 0] = 1.0
-    z = (pairs.x - mean) / scale
-    diffs = []
-    for r in np.unique(pairs.readings[mask]):
-        rows = np.where(pairs.readings == r)[0]
-        pos, neg = rows[pairs.y[rows] == 1], rows[pairs.y[rows] == 0]
-        if len(pos) and len(neg):
-            diffs.append((z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, z.shape[1]))
-    d = np.vstack(diffs)
+    d = pair_differences(pairs, mask, (pairs.x - mean) / scale)
     solve = bounded_logistic(c, [SIGNS[name] for name in FEATURES], intercept=False)
-    # The differences are already standardised: solve on them as they are (mean 0, scale 1 of the solver's
-    # own standardisation would rescale them; undo it by passing both signs, whose mean is 0).
-    x = np.vstack([d, -d])
-    y = np.concatenate([np.ones(len(d)), np.zeros(len(d))])
-    _, dscale, w, _ = solve(x, y)
+    # The solver standardises its inputs again (the differences of both signs have mean 0): its weights are
+    # per difference-scale unit, hence the division back to weights on the standardised features.
+    _, dscale, w, _ = solve(np.vstack([d, -d]), np.concatenate([np.ones(len(d)), np.zeros(len(d))]))
     return Linear(mean, scale, w / dscale, 0.0)
 
 

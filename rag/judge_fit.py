@@ -100,13 +100,9 @@ def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
-def fit_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
-    """Pairwise logistic regression: every answering candidate against every other of its pool (or, when
-    HARD_NEGATIVES is set, those of them that the heuristic score ranks among its HARD_NEGATIVES best)."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = _standardiser(pairs.x[mask])
-    z = (pairs.x - mean) / scale
+def pair_differences(pairs: Pairs, mask: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """For each pool under `mask`, every answering candidate's row of `z` minus every non-answering one's (or,
+    when HARD_NEGATIVES is set, those of them that the heuristic score ranks among its HARD_NEGATIVES best)."""
     diffs = []
     heuristic_rank = pairs.x[:, FEATURES.index("heuristic_rank")]  # 1 / rank in the pool
     for r in np.unique(pairs.readings[mask]):
@@ -116,7 +112,16 @@ def fit_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
             neg = neg[heuristic_rank[neg] >= 1.0 / HARD_NEGATIVES - 1e-9]
         if len(pos) and len(neg):
             diffs.append((z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, z.shape[1]))
-    d = np.vstack(diffs)
+    return np.vstack(diffs)
+
+
+def fit_ranker(pairs: Pairs, mask: np.ndarray, c: float) -> Linear:
+    """Pairwise logistic regression: every answering candidate against every other of its pool (or, when
+    HARD_NEGATIVES is set, those of them that the heuristic score ranks among its HARD_NEGATIVES best)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardiser(pairs.x[mask])
+    d = pair_differences(pairs, mask, (pairs.x - mean) / scale)
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
     model.fit(np.vstack([d, -d]), np.concatenate([np.ones(len(d)), np.zeros(len(d))]))
     return Linear(mean, scale, model.coef_[0].copy(), 0.0)
