@@ -53,18 +53,25 @@ def test_an_off_topic_question_after_a_history_is_not_answered_from_the_history(
     assert answer.abstained and answer.citations == []
 
 
-def test_a_follow_up_below_the_floor_is_still_answered_from_its_history(
-    components: QAComponents, northlink_history: list[Turn]
-):
-    question = "How many Allies does it include?"
+def test_a_follow_up_below_the_floor_is_still_answered_from_its_history(components: QAComponents):
+    # Dev's follow-up: alone, "it" names nothing and the corpus comes no closer than the floor; its words are
+    # the corpus's own, so the history may lend it its subject (APSS).
+    question = "Which country made an early contribution to it, and how much?"
+    history = [
+        Turn(role="user", content="What is APSS?"),
+        Turn(
+            role="assistant",
+            content="APSS will enhance cooperation on space-based surveillance, establishing a large-scale, "
+            "virtual constellation of national and commercial surveillance satellites, called “Aquila”.",
+        ),
+    ]
     answerer = components.extractive
     alone = answerer.best_reading(question, None, answerer.settings.answer_passages)
-    answer = components.answerer.answer(question, history=northlink_history)
-    assert not answer.abstained and answer.read_with != "alone"
-    assert "13" in " ".join(c.quote for c in answer.citations)
-    # Whatever its relevance alone, its words are the corpus's: the history may lend it its subject.
+    assert alone.relevance < answerer.relevance_floor
     assert unknown_terms(question, answerer.stats)[0] == 0
-    assert alone.relevance > 0.0
+    answer = components.answerer.answer(question, history=history)
+    assert not answer.abstained and answer.read_with != "alone"
+    assert "Luxembourg" in " ".join(c.quote for c in answer.citations)
 
 
 def test_in_corpus_questions_clear_the_floor(components: QAComponents):
@@ -99,9 +106,7 @@ def test_after_a_history_only_a_question_mostly_of_words_the_corpus_never_uses_i
     assert not check.off_topic("Where is the Eiffel Tower?", 0.6, with_history=False)  # above the floor
 
 
-def test_the_floor_is_calibrated_with_the_judge_and_the_setting_overrides_it(
-    settings: Settings, northlink_history: list[Turn]
-):
+def test_the_floor_is_calibrated_with_the_judge_and_the_setting_overrides_it(settings: Settings):
     model = load_judge_model()
     assert 0.0 < model.relevance_floor < 1.0
     assert Settings.model_fields["min_relevance"].default is None
