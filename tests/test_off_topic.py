@@ -10,6 +10,7 @@ import pytest
 
 from rag.candidates import TermStatistics
 from rag.chat import Turn
+from rag.evaluation.dataset import load_eval_set
 from rag.judge import DEFAULT_JUDGE_MODEL, FittedJudge, JudgeModelError, load_judge_model
 from rag.off_topic import TopicCheck, relevance_floor, unknown_terms
 from rag.service import QAComponents, load_components
@@ -24,6 +25,7 @@ OFF_TOPIC = [
 ]
 
 NORTHLINK_QUESTION = "What is NORTHLINK?"
+DEV = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +58,8 @@ def test_an_off_topic_question_after_a_history_is_not_answered_from_the_history(
 def test_a_follow_up_below_the_floor_is_still_answered_from_its_history(components: QAComponents):
     # Dev's follow-up: alone, "it" names nothing and the corpus comes no closer than the floor; its words are
     # the corpus's own, so the history may lend it its subject (APSS).
-    question = "Which country made an early contribution to it, and how much?"
-    history = [
-        Turn(role="user", content="What is APSS?"),
-        Turn(
-            role="assistant",
-            content="APSS will enhance cooperation on space-based surveillance, establishing a large-scale, "
-            "virtual constellation of national and commercial surveillance satellites, called “Aquila”.",
-        ),
-    ]
+    item = next(i for i in load_eval_set(DEV) if i.id == "fu-002-apss-early-contribution")
+    question, history = item.question, item.history
     answerer = components.extractive
     alone = answerer.best_reading(question, None, answerer.settings.answer_passages)
     assert alone.relevance < answerer.relevance_floor
