@@ -31,7 +31,7 @@ from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
 from rag.off_topic import TopicCheck, relevance
-from rag.resolve import ResolvedQuestion, Resolver
+from rag.resolve import ResolvedQuestion, Resolver, without_parallel_reading
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes
 from rag.settings import Settings
@@ -157,8 +157,12 @@ class ExtractiveAnswerer:
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:
         """Every reading of `question` retrieved and judged; the one whose best quote is most trusted (the
         question alone on a tie: a question that stands on its own is answered on its own). An off-topic
-        question (`rag/off_topic.py`) gets its reading alone with no candidate: nothing is trusted."""
+        question (`rag/off_topic.py`) gets its reading alone with no candidate: nothing is trusted. With the
+        kind check on, a previous answer that already states the asked kind of thing leaves out the reading
+        that can only find a parallel of it (`rag/resolve.py`)."""
         readings = self.resolver.readings(question, history)
+        if self.settings.kind_check and len(readings) > 1:
+            readings = without_parallel_reading(readings, answer_check(question))
         vectors = self.retriever.embedder.encode([r.query for r in readings])
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]

@@ -11,10 +11,18 @@ best quote the judge trusts most (`rag/answering.py`). The readings are:
 - the question with the previous answer's quotes (the referent of "it" may be named only in the answer);
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
+
+When the previous answer's quotes already state a thing of the kind the question asks for ("How many
+Allies are in it?" after a quote saying "currently includes 14 NATO Allies"), the reading with those
+quotes is left out (`without_parallel_reading`): it leaves the quoted sentences out of its pool by
+construction, so all it can find is a sentence parallel to them about something else ("It currently
+includes 13 NATO Allies", of another project). The reading with the previous questions still sees the
+quoted sentence and everything else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answer_types import AnswerType, expected_type
@@ -166,3 +174,15 @@ class Resolver:
                     closeness = ANCHOR_CLOSENESS if sid in anchors else 1.0 - (abs(sid - a) - 1) / FOLLOW_UP_REACH
                     near[sid] = max(near.get(sid, 0.0), closeness)
         return near
+
+
+def without_parallel_reading(
+    readings: list[ResolvedQuestion], states_asked_kind: Callable[[str], bool] | None
+) -> list[ResolvedQuestion]:
+    """`readings` without the previous-answer reading when a quote of the previous answer already states
+    what kind of thing the question asks for (`states_asked_kind`, the answer-kind check of
+    `rag/kind_check.py`; None when the question asks for no particular kind) and another reading with the
+    history remains."""
+    if states_asked_kind is None or not any(r.source == "previous_question" for r in readings):
+        return readings
+    return [r for r in readings if not (r.source == "previous_answer" and any(map(states_asked_kind, r.said)))]
