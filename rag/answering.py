@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from rag.acronyms import Acronyms, acronyms_in
 from rag.answer_types import matches_type as answer_type_matches
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
@@ -36,6 +37,7 @@ from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes
 from rag.settings import Settings
 from rag.term_vectors import TermVectors, term_vectors_for
+from rag.text import tokenize
 from rag.time_range import time_check
 
 __all__ = [
@@ -109,7 +111,23 @@ class ExtractiveAnswerer:
 
     @cached_property
     def resolver(self) -> Resolver:
-        return Resolver(self.index, self.settings.max_question_chars, self.settings.max_history_turns)
+        return Resolver(self.index, self.settings.max_question_chars, self.settings.max_history_turns, self.spelled_out)
+
+    @cached_property
+    def acronyms(self) -> Acronyms:
+        """The documents' names by their initials (built on the first question with an acronym they never use)."""
+        return Acronyms(s.text for s in self.index.sentences)
+
+    def spelled_out(self, question: str) -> str:
+        """`question` with the acronyms no document uses replaced by the names the documents spell them with."""
+
+        def unused(acronym: str) -> bool:
+            terms = tokenize([acronym])[0]
+            return bool(terms) and all(t not in self.stats.df for t in terms)
+
+        if not any(map(unused, acronyms_in(question))):
+            return question
+        return self.acronyms.expand(question, unused)
 
     @cached_property
     def term_vectors(self) -> TermVectors:
@@ -167,7 +185,7 @@ class ExtractiveAnswerer:
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
-        if check.off_topic(alone.reading.question, alone.relevance, with_history=len(judged) > 1):
+        if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
             return replace(alone, candidates=[], confidence=0.0)
         return max(judged, key=lambda j: j.confidence)
 

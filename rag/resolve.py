@@ -12,6 +12,9 @@ best quote the judge trusts most (`rag/answering.py`). The readings are:
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
 
+Every reading retrieves with the question in the documents' words: an acronym they never use is spelled out
+as the name they give it (`rag/acronyms.py`).
+
 When the previous answer's quotes already state a thing of the kind the question asks for ("How many
 Allies are in it?" after a quote saying "currently includes 14 NATO Allies"), the reading with those
 quotes is left out (`without_parallel_reading`): it leaves the quoted sentences out of its pool by
@@ -94,10 +97,18 @@ class ResolvedQuestion:
 class Resolver:
     """Builds the readings of a question asked after a chat history, over one loaded index."""
 
-    def __init__(self, index: CorpusIndex, max_question_chars: int, max_history_turns: int) -> None:
+    def __init__(
+        self,
+        index: CorpusIndex,
+        max_question_chars: int,
+        max_history_turns: int,
+        spell_out: Callable[[str], str] | None = None,
+    ) -> None:
         self.index = index
         self.max_question_chars = max_question_chars
         self.max_history_turns = max_history_turns
+        # The question in the documents' words (their names for acronyms they never use: `rag/acronyms.py`).
+        self.spell_out = spell_out
         self._normalised = [squash_whitespace(s.text) for s in index.sentences]
 
     def readings(self, question: str, history: list[Turn] | None = None) -> list[ResolvedQuestion]:
@@ -105,7 +116,8 @@ class Resolver:
         question = validate_question(question, self.max_question_chars)
         history = validate_history(history, self.max_history_turns)
         asks = expected_type(question)
-        alone = ResolvedQuestion(question, question, asks, question, question)
+        read = self.spell_out(question) if self.spell_out else question
+        alone = ResolvedQuestion(question, read, asks, question, read)
         previous = previous_user_question(history)
         quotes = previous_quotes(history)
         if previous is None and not quotes:
@@ -117,14 +129,12 @@ class Resolver:
             # "And the Arctic one?" asks what the previous question asked about something new: the previous
             # question's kind of answer, the new subject's words, not the old subject's passages.
             type_question = previous if asks is AnswerType.OTHER else question
-            query = self._join(previous, question)
+            query = self._join(previous, read)
             readings.append(
-                ResolvedQuestion(
-                    question, query, expected_type(type_question), type_question, question, source="elliptic"
-                )
+                ResolvedQuestion(question, query, expected_type(type_question), type_question, read, source="elliptic")
             )
         if previous is not None:
-            query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), question)
+            query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), read)
             readings.append(
                 # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
                 # was fitted so. Giving it one moved a dev follow-up wrong and a training one right, level.
@@ -132,7 +142,7 @@ class Resolver:
             )
         if quotes:
             said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
-            query = self._join(said, question)
+            query = self._join(said, read)
             readings.append(
                 ResolvedQuestion(
                     question,

@@ -1,0 +1,88 @@
+"""Acronyms the documents spell out but never use.
+
+"How long did the ISAF mission last?" shares no word with "During the 12-year combat mission of NATO's
+International Security Assistance Force in Afghanistan, …": the documents never write "ISAF", so neither
+retrieval nor the judge can tell that the question is about that force, and the question falls under the
+off-topic floor. An acronym of the question that no document uses is read as the capitalised name of the
+documents whose initials spell it ("International Security Assistance Force"), when there is one such name,
+or one written more often than any other. Small words inside a name do not count ("Alliance Persistent
+Surveillance from Space" is APSS).
+
+Only names written with capitals count: in lower case almost any run of words spells some acronym. An
+acronym the documents do use (NATO, APSS) is left as it is, and so is one that no name of theirs spells
+("What does DNA stand for?").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+# An acronym as questions write it: two to six capitals, perhaps a plural "s" ("NGOs").
+_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+_WORD = re.compile(r"[\w'’-]+")
+# Words a name may hold without their initial counting.
+_SMALL = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "de", "du", "des", "la", "le"})
+_MAX_LETTERS = 6
+_SPACES = re.compile(r"[ \u00a0]+")
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[0].isupper()
+
+
+def names_by_initials(texts: Iterable[str]) -> dict[str, Counter[str]]:
+    """For each string of initials, the capitalised names of `texts` that spell it, with how often each is
+    written. A name is a run of two to six capitalised words, separated only by spaces and small words,
+    that starts and ends with a capitalised word."""
+    names: dict[str, Counter[str]] = {}
+    for text in texts:
+        words = list(_WORD.finditer(text))
+        for i, first in enumerate(words):
+            if not _is_capitalised(first.group(0)):
+                continue
+            initials = first.group(0)[0]
+            for j in range(i + 1, len(words)):
+                gap = text[words[j - 1].end() : words[j].start()]
+                word = words[j].group(0)
+                if _SPACES.fullmatch(gap) is None or not (_is_capitalised(word) or word.lower() in _SMALL):
+                    break
+                if word.lower() in _SMALL:
+                    continue
+                initials += word[0]
+                if len(initials) > _MAX_LETTERS:
+                    break
+                names.setdefault(initials.upper(), Counter())[text[first.start() : words[j].end()]] += 1
+    return names
+
+
+def acronyms_in(question: str) -> list[str]:
+    """The acronyms `question` writes (without a plural "s")."""
+    return [m.group(1) for m in _ACRONYM.finditer(question)]
+
+
+class Acronyms:
+    """Expands a question's acronyms that the documents never use into the names they spell there."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.names = names_by_initials(texts)
+
+    def expansion(self, acronym: str) -> str | None:
+        """The name of the documents that spells `acronym`: the only one, or the one written most often;
+        None when none does or two are written equally often."""
+        spelled = self.names.get(acronym)
+        if not spelled:
+            return None
+        (best, count), *rest = spelled.most_common(2)
+        return None if rest and rest[0][1] == count else best
+
+    def expand(self, question: str, unused: Callable[[str], bool]) -> str:
+        """`question` with each acronym that the documents never use (`unused`) replaced by the name they
+        spell it with."""
+
+        def replace(m: re.Match[str]) -> str:
+            name = self.expansion(m.group(1)) if unused(m.group(1)) else None
+            return m.group(0) if name is None else name
+
+        return _ACRONYM.sub(replace, question)
