@@ -21,6 +21,7 @@ from api.schemas import ANSWER_CITATION_EXAMPLE, ANSWER_EXAMPLE, QUESTION_EXAMPL
 from api.sse import sse_event
 from rag.answering import Answer, Citation
 from rag.chat import Turn
+from rag.citations import AbstentionReason
 from rag.errors import InvalidQuery
 from rag.settings import Settings
 
@@ -141,6 +142,9 @@ class ChatCompletion(BaseModel):
     choices: list[Choice]
     citations: list[Citation] = Field(description="The answer's citations: text[start:end] == quote.")
     abstained: bool = Field(description="True when the documents do not answer the question.")
+    abstention_reason: AbstentionReason | None = Field(
+        None, description="Why the answer abstains (null when it answers): as in the answer contract of /ask."
+    )
 
 
 class Delta(BaseModel):
@@ -162,6 +166,7 @@ class ChatCompletionChunk(BaseModel):
     choices: list[ChunkChoice]
     citations: list[Citation] | None = Field(None, description="On the last chunk only.")
     abstained: bool | None = Field(None, description="On the last chunk only.")
+    abstention_reason: AbstentionReason | None = Field(None, description="On the last chunk of an abstention only.")
 
     def sse_data(self) -> str:
         """The chunk as the `data:` of an event: unset extras left out, `finish_reason` always present."""
@@ -207,6 +212,7 @@ def completion(answer: Answer) -> ChatCompletion:
         choices=[Choice(message=AssistantMessage(content="".join(reply_pieces(answer))))],
         citations=answer.citations,
         abstained=answer.abstained,
+        abstention_reason=answer.abstention_reason,
     )
 
 
@@ -222,6 +228,7 @@ def completion_chunks(answer: Answer) -> Iterator[ChatCompletionChunk]:
         choices=[ChunkChoice(delta=Delta(), finish_reason="stop")],
         citations=answer.citations,
         abstained=answer.abstained,
+        abstention_reason=answer.abstention_reason,
     )
 
 

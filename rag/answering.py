@@ -25,7 +25,7 @@ from rag.answer_types import matches_type as answer_type_matches
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
-from rag.citations import ABSTENTION_TEXT, Answer, Citation, Conflict, abstention, cite
+from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
 from rag.index_store import CorpusIndex
@@ -58,14 +58,17 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class JudgedReading:
     """One reading of the question, retrieved and judged: the first stage's passages re-ranked by their
-    best candidate, every candidate with its probability (best first), the best probability, and how close
-    its pool comes to the question (`rag/off_topic.py`)."""
+    best candidate, every candidate with its probability (best first), the best probability, how close
+    its pool comes to the question (`rag/off_topic.py`), the best probability before the answer-kind and
+    time-range checks set candidates aside, and whether the question was found off-topic."""
 
     reading: ResolvedQuestion
     passages: list[Passage]
     candidates: list[ScoredSentence]
     confidence: float
     relevance: float = 0.0
+    unchecked: float = 0.0
+    off_topic: bool = False
 
 
 class ExtractiveAnswerer:
@@ -154,7 +157,7 @@ class ExtractiveAnswerer:
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         confidence = round(judged.confidence, 4)
         if not chosen:
-            return abstention(reading.question, confidence, reading.source)
+            return abstention(reading.question, confidence, reading.source, self._abstention_reason(judged))
         conflict_policy = ConflictPolicy(
             self.settings.min_conflict_score, self.settings.conflict_ratio, self.settings.conflict_similarity
         )
@@ -172,6 +175,11 @@ class ExtractiveAnswerer:
             read_with=reading.source,
         )
 
+    def _abstention_reason(self, judged: JudgedReading) -> AbstentionReason:
+        if judged.off_topic:
+            return "off_topic"
+        return "kind_not_stated" if judged.unchecked >= self.threshold else "not_confident"
+
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:
         """Every reading of `question` retrieved and judged; the one whose best quote is most trusted (the
         question alone on a tie: a question that stands on its own is answered on its own). An off-topic
@@ -186,8 +194,9 @@ class ExtractiveAnswerer:
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
         if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
-            return replace(alone, candidates=[], confidence=0.0)
-        return max(judged, key=lambda j: j.confidence)
+            return replace(alone, candidates=[], confidence=0.0, off_topic=True)
+        # Whether some reading had a quote strong enough to answer before the checks set it aside.
+        return replace(max(judged, key=lambda j: j.confidence), unchecked=max(j.unchecked for j in judged))
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
@@ -249,9 +258,11 @@ class ExtractiveAnswerer:
 
         order = sorted(first, key=lambda p: (-passage_score(p), p.rank))[:k]
         passages = [Passage(p.chunk, r, p.dense_score, p.bm25_score, p.fused_score) for r, p in enumerate(order, 1)]
-        candidates_ranked = self.stating_asked_kind(ranked(judged), reading.type_question)
+        by_probability = ranked(judged)
+        candidates_ranked = self.stating_asked_kind(by_probability, reading.type_question)
         confidence = candidates_ranked[0].score if candidates_ranked else 0.0
-        return JudgedReading(reading, passages, candidates_ranked, confidence, closest)
+        unchecked = by_probability[0].score if by_probability else 0.0
+        return JudgedReading(reading, passages, candidates_ranked, confidence, closest, unchecked)
 
     def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
         """For a question asking for a kind of thing (a date, an amount, which company, where...: see

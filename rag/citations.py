@@ -40,6 +40,14 @@ def cite(doc: Document, number: int, start: int, end: int, score: float) -> Cita
 
 
 ReadWith = Literal["alone", "previous_question", "previous_answer", "elliptic"]
+AbstentionReason = Literal["off_topic", "kind_not_stated", "not_confident"]
+# What each reason tells the reader, in a sentence (the web page and the CLI show it under the abstention).
+ABSTENTION_REASONS: dict[str, str] = {
+    "off_topic": "Nothing in the documents comes close to this question.",
+    "kind_not_stated": "The passages closest to it do not state the kind of thing asked for (a date, a number, "
+    "an amount, a name of that kind), or not for the time asked about.",
+    "not_confident": "No passage is judged likely enough to state what was asked.",
+}
 
 
 class Answer(BaseModel):
@@ -65,9 +73,18 @@ class Answer(BaseModel):
         "latest user questions; previous_answer: with the previous answer's quotes; elliptic: the previous "
         "question's kind of answer about a new subject). The reading whose best quote the judge trusts most.",
     )
+    abstention_reason: AbstentionReason | None = Field(
+        None,
+        description="Why the answer abstains (null when it answers). off_topic: nothing in the documents comes "
+        "close to the question; kind_not_stated: passages judged likely enough to answer were set aside because "
+        "none states the kind of thing asked for (a date, a number, an amount, a name of that kind) or a year "
+        "inside the time asked about; not_confident: no passage is judged likely enough to state what was asked.",
+    )
 
 
-def abstention(question: str, confidence: float, read_with: ReadWith = "alone") -> Answer:
+def abstention(
+    question: str, confidence: float, read_with: ReadWith = "alone", reason: AbstentionReason = "not_confident"
+) -> Answer:
     return Answer(
         question=question,
         answer=ABSTENTION_TEXT,
@@ -75,4 +92,5 @@ def abstention(question: str, confidence: float, read_with: ReadWith = "alone") 
         citations=[],
         confidence=confidence,
         read_with=read_with,
+        abstention_reason=reason,
     )

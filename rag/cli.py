@@ -173,6 +173,10 @@ def ask_command(
         typer.echo(answer.model_dump_json(indent=2))
         return
     typer.echo(textwrap.fill(answer.answer, 100))
+    if answer.abstention_reason is not None:
+        from rag.citations import ABSTENTION_REASONS
+
+        typer.echo(textwrap.fill(ABSTENTION_REASONS[answer.abstention_reason], 100))
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:

@@ -14,7 +14,17 @@ from rag.settings import Settings
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 # The fields of the answer contract (`rag ask --json`, `POST /ask`), as the README documents them.
-ANSWER_FIELDS = {"question", "answer", "abstained", "citations", "conflicts", "mode", "confidence", "read_with"}
+ANSWER_FIELDS = {
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "conflicts",
+    "mode",
+    "confidence",
+    "read_with",
+    "abstention_reason",
+}
 
 
 @pytest.fixture(scope="session")

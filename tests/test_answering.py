@@ -4,6 +4,7 @@ import pytest
 
 from rag.answering import ABSTENTION_TEXT, answer_type_matches, coverage
 from rag.cleaning import contains_debris
+from rag.service import QAComponents
 
 from .conftest import KNOWN_DEBRIS, SEEDS, source_text
 
@@ -163,3 +164,30 @@ def test_two_sentence_quote_gives_way_to_a_first_sentence_that_answers_alone():
     weak_first = ScoredSentence(4, "d", 10, 50, 0.50, 0.5, 0.5)
     assert prefer_shorter_quotes([pair, first_alone]) == [first_alone]
     assert prefer_shorter_quotes([pair, weak_first]) == [pair, weak_first]
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # Nothing in the documents comes close.
+        ("Where were the 2016 Summer Olympics held?", "off_topic"),
+        # Quotes judged likely to answer state counts from before 2020 only (the 1970-1993 satellites).
+        ("How many satellites has NATO launched since 2020?", "kind_not_stated"),
+        # On topic, but nothing is judged likely enough: the documents give no cost of the mission.
+        ("How much did NATO's 12-year ISAF combat mission in Afghanistan cost?", "not_confident"),
+    ],
+)
+def test_an_abstention_says_why(components: QAComponents, question: str, reason: str) -> None:
+    answerer = components.extractive
+    answer = components.answerer.answer(question)
+    assert answer.abstained and answer.abstention_reason == reason and answer.citations == []
+    judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
+    if reason == "kind_not_stated":  # a quote cleared the operating point before the checks set it aside
+        assert judged.unchecked >= answerer.threshold > judged.confidence
+    if reason == "not_confident":
+        assert judged.unchecked < answerer.threshold and not judged.off_topic
+
+
+def test_an_answer_gives_no_abstention_reason(components: QAComponents) -> None:
+    answer = components.answerer.answer("When was the NORTHLINK project launched?")
+    assert not answer.abstained and answer.abstention_reason is None

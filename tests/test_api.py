@@ -86,6 +86,7 @@ def test_ask_returns_the_answer_contract_with_resolvable_citations(client, compo
 def test_ask_abstains_off_topic(client):
     answer = client.post("/ask", json={"question": OFF_TOPIC}).json()
     assert answer["abstained"] is True and answer["citations"] == []
+    assert answer["abstention_reason"] == "off_topic"
 
 
 def test_ask_honours_top_k(client):
@@ -273,6 +274,7 @@ def test_openai_stream_ends_with_done(client):
     assert events[-1] == (None, "[DONE]")
     final = json.loads(events[-2][1])
     assert final["abstained"] is True and final["citations"] == []
+    assert final["abstention_reason"] == "off_topic"
 
 
 def test_openai_chat_history_makes_follow_ups_work(openai_client):

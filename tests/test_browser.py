@@ -192,6 +192,9 @@ def test_an_off_topic_question_is_shown_as_an_abstention_unlike_an_answer(visit)
     expect(abstained).to_have_attribute("data-state", "abstained")
     expect(abstained.locator(".headline")).to_have_text("No answer in the documents")
     expect(abstained).to_contain_text("The documents do not answer this question.")
+    expect(abstained.locator(".abstention-reason")).to_have_text(
+        "Nothing in the documents comes close to this question."
+    )
     expect(abstained.locator(".card")).to_have_count(0)
 
     def look(turn: Locator) -> tuple[str, str]:

@@ -144,12 +144,23 @@ const READ_WITH = {
   elliptic: "read as the previous question about a new subject",
 };
 
+// Why an answer abstained (answer.abstention_reason), shown under the abstention; the same sentences as the
+// service's ABSTENTION_REASONS (rag/citations.py).
+const ABSTENTION_REASONS = {
+  off_topic: "Nothing in the documents comes close to this question.",
+  kind_not_stated:
+    "The passages closest to it do not state the kind of thing asked for (a date, a number, an amount, a name of that kind), or not for the time asked about.",
+  not_confident: "No passage is judged likely enough to state what was asked.",
+};
+
 function showAnswer(turn, answer) {
   const conflicts = answer.conflicts ?? []; // a field that older services do not send
   const readWith = READ_WITH[answer.read_with] ? ` · ${READ_WITH[answer.read_with]}` : "";
   if (answer.abstained) {
     turn.querySelector(".cards")?.remove();
     turn.querySelector(".body").append(el("p", "abstention-text", answer.answer));
+    const reason = ABSTENTION_REASONS[answer.abstention_reason]; // a field that older services do not send
+    if (reason) turn.querySelector(".body").append(el("p", "abstention-reason", reason));
     finishTurn(turn, "abstained", "No answer in the documents");
   } else if (conflicts.length > 0) {
     showConflicts(turn, conflicts);
