@@ -111,6 +111,15 @@ program project school secretariat service space staff states strategy summit sy
 transformation treaty union united university week
 """
 _NOT_PERSON = frozenset(_NOT_PERSON_WORDS.split())
+# Capitalised at the start of a sentence, these open a phrase, not a name ("In October", "The Hague").
+_ROLE_END = re.compile(
+    r"(?:officials?|spokes(?:person|man|woman)|commanders?|ministers?|secretary general|president|director|chief|"
+    r"officers?|ambassadors?|leaders?)$",
+    re.I,
+)
+_PHRASE_OPENING = re.compile(
+    r"(?:in|on|at|by|for|from|of|to|the|a|an|this|that|last|next|since|after|before|during|until)\b", re.I
+)
 _NUMBER_VALUES = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -174,6 +183,17 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
             continue
         found.append(Value(kind, start, end, value, normalise(value, kind)))
     return found
+
+
+def reads_as_name(value: Value) -> bool:
+    """Whether a value found for a who-question reads as a name or a role to lead an answer with: not a
+    phrase that a capital at the start of a sentence made look like one ("In October", "The Hague").
+
+    Only the answer's lead uses this: the judge's signals keep `find_values` as the committed judge was
+    fitted with (reading these as no name and refitting moved the operating point; README, 2026-12-07)."""
+    if value.kind is not AnswerType.PERSON or not value.text[:1].isupper() or _ROLE_END.search(value.text):
+        return True
+    return not (_PHRASE_OPENING.match(value.text) or re.search(rf"\b{MONTH}\b", value.text))
 
 
 def asked_date_part(question: str) -> str | None:

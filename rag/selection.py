@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from rag.answer_types import AnswerType, Value, find_values, values_agree
+from rag.answer_types import AnswerType, Value, find_values, reads_as_name, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.text import squash_whitespace
@@ -22,8 +22,9 @@ class SelectionPolicy:
 
 
 def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
-    """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question)."""
-    values = find_values(quote, kind, exclude=type_question)
+    """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question); for a who
+    question, only one that reads as a name or a role."""
+    values = [v for v in find_values(quote, kind, exclude=type_question) if reads_as_name(v)]
     return values[0] if values else None
 
 

@@ -2,8 +2,10 @@ import re
 
 import pytest
 
+from rag.answer_types import AnswerType
 from rag.answering import ABSTENTION_TEXT, answer_type_matches, coverage
 from rag.cleaning import contains_debris
+from rag.selection import key_value
 from rag.service import QAComponents
 
 from .conftest import KNOWN_DEBRIS, SEEDS, source_text
@@ -191,3 +193,21 @@ def test_an_abstention_says_why(components: QAComponents, question: str, reason:
 def test_an_answer_gives_no_abstention_reason(components: QAComponents) -> None:
     answer = components.answerer.answer("When was the NORTHLINK project launched?")
     assert not answer.abstained and answer.abstention_reason is None
+
+
+@pytest.mark.parametrize(
+    ("quote", "lead"),
+    [
+        (
+            "General Philippe Lavigne, Supreme Allied Commander Transformation, began by stressing that",
+            "General Philippe Lavigne",
+        ),
+        ("A NATO official said the plan would follow.", "A NATO official"),
+        # A capital at the start of a sentence does not make a name of "In October" or "The Hague".
+        ("In October 2020, Defence Ministers decided to establish a NATO Space Operations Centre.", None),
+        ("The Hague hosted the summit.", None),
+    ],
+)
+def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | None) -> None:
+    value = key_value(AnswerType.PERSON, "Who leads it?", quote)
+    assert (value.text if value else None) == lead
