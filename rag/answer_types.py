@@ -111,12 +111,13 @@ program project school secretariat service space staff states strategy summit sy
 transformation treaty union united university week
 """
 _NOT_PERSON = frozenset(_NOT_PERSON_WORDS.split())
-# Capitalised at the start of a sentence, these open a phrase, not a name ("In October", "The Hague").
+# A role that a name-like phrase may end with ("A NATO official"): a role, whatever opens it.
 _ROLE_END = re.compile(
     r"(?:officials?|spokes(?:person|man|woman)|commanders?|ministers?|secretary general|president|director|chief|"
     r"officers?|ambassadors?|leaders?)$",
     re.I,
 )
+# Capitalised at the start of a sentence, these open a phrase, not a name ("In October", "The Hague").
 _PHRASE_OPENING = re.compile(
     r"(?:in|on|at|by|for|from|of|to|the|a|an|this|that|last|next|since|after|before|during|until)\b", re.I
 )
