@@ -8,8 +8,12 @@ documents whose initials spell it ("International Security Assistance Force"), w
 or one written more often than any other. Small words inside a name do not count ("Alliance Persistent
 Surveillance from Space" is APSS).
 
-Only names written with capitals count: in lower case almost any run of words spells some acronym. An
-acronym the documents do use (NATO, APSS) is left as it is, and so is one that no name of theirs spells
+A wrong expansion would answer a question nobody asked, so the reading is conservative:
+- only names written with capitals count (in lower case almost any run of words spells some acronym), and
+  no possessive ("NATO’s Space Agenda" is no name for "NSA");
+- only acronyms of three to six letters: two letters spell too many names ("AI" would be "Article IV").
+
+An acronym the documents do use (NATO, APSS) is left as it is, and so is one that no name of theirs spells
 ("What does DNA stand for?").
 """
 
@@ -19,17 +23,19 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-# An acronym as questions write it: two to six capitals, perhaps a plural "s" ("NGOs").
-_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+# An acronym as questions write it: three to six capitals, perhaps a plural "s" ("NGOs").
+_ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
 _WORD = re.compile(r"[\w'’-]+")
 # Words a name may hold without their initial counting.
 _SMALL = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "de", "du", "des", "la", "le"})
 _MAX_LETTERS = 6
 _SPACES = re.compile(r"[ \u00a0]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _is_capitalised(word: str) -> bool:
-    return word[0].isupper()
+    """A word of a name: capitalised, and not a possessive ("NATO’s Space Agenda" names no "NSA")."""
+    return word[0].isupper() and not _POSSESSIVE.search(word)
 
 
 def names_by_initials(texts: Iterable[str]) -> dict[str, Counter[str]]:

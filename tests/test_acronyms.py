@@ -12,6 +12,7 @@ TEXTS = [
     "The Alliance Persistent Surveillance from Space programme builds Aquila.",
     "Allied Command Transformation met. Allied Commander Transformation spoke.",
     "Space Security\n\nApril 2024 was busy.",
+    "Article IV of the treaty applies. NATO’s Space Agenda grows.",
 ]
 
 
@@ -35,6 +36,9 @@ def test_an_unused_acronym_is_spelled_out_and_a_used_or_ambiguous_one_is_not() -
     assert acronyms.expand("What is APSS?", lambda a: a != "APSS") == "What is APSS?"  # the documents use it
     assert acronyms.expand("Who leads ACT?", _everything_unused) == "Who leads ACT?"  # two names, as often
     assert acronyms.expand("What does DNA stand for?", _everything_unused) == "What does DNA stand for?"
+    # Two letters spell too many names, and a possessive is no part of one.
+    assert acronyms.expand("Does NATO use AI?", _everything_unused) == "Does NATO use AI?"
+    assert acronyms.expand("What is the NSA?", _everything_unused) == "What is the NSA?"
     assert acronyms_in("Do the NGOs and ISAF agree?") == ["NGO", "ISAF"]
 
 
