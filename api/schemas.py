@@ -62,6 +62,7 @@ ANSWER_EXAMPLE = {
     "mode": "extractive",
     "confidence": 0.7994,
     "read_with": "alone",
+    "read_as": None,
     "abstention_reason": None,
 }
 

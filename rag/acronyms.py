@@ -14,7 +14,9 @@ A wrong expansion would answer a question nobody asked, so the reading is conser
 - only acronyms of three to six letters: two letters spell too many names ("AI" would be "Article IV").
 
 An acronym the documents do use (NATO, APSS) is left as it is, and so is one that no name of theirs spells
-("What does DNA stand for?").
+("What does DNA stand for?"). A question asking what an acronym stands for is left as it is too: the
+expansion would be its answer, and the documents never state it ("What does CSS stand for?" is not
+answered with the Commercial Space Strategy).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ _SMALL = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "
 _MAX_LETTERS = 6
 _SPACES = re.compile(r"[ \u00a0]+")
 _POSSESSIVE = re.compile(r"['’]s$")
+# A question about what an acronym stands for: spelling it out would answer it for the documents.
+_ASKS_EXPANSION = re.compile(
+    r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym|\bfull (?:form|name)\b|\bspell(?:ed|s)? out\b|"
+    r"\bexpan(?:d|sion)\b|\bwhat does \w+ mean\b",
+    re.I,
+)
 
 
 def _is_capitalised(word: str) -> bool:
@@ -91,4 +99,4 @@ class Acronyms:
             name = self.expansion(m.group(1)) if unused(m.group(1)) else None
             return m.group(0) if name is None else name
 
-        return _ACRONYM.sub(replace, question)
+        return question if _ASKS_EXPANSION.search(question) else _ACRONYM.sub(replace, question)

@@ -73,6 +73,11 @@ class Answer(BaseModel):
         "latest user questions; previous_answer: with the previous answer's quotes; elliptic: the previous "
         "question's kind of answer about a new subject). The reading whose best quote the judge trusts most.",
     )
+    read_as: str | None = Field(
+        None,
+        description="The question as the service read it, when that differs from the question asked: an "
+        "acronym the documents never use spelled out as the name they give it (null otherwise).",
+    )
     abstention_reason: AbstentionReason | None = Field(
         None,
         description="Why the answer abstains (null when it answers). off_topic: nothing in the documents comes "
@@ -83,7 +88,11 @@ class Answer(BaseModel):
 
 
 def abstention(
-    question: str, confidence: float, read_with: ReadWith = "alone", reason: AbstentionReason = "not_confident"
+    question: str,
+    confidence: float,
+    read_with: ReadWith = "alone",
+    reason: AbstentionReason = "not_confident",
+    read_as: str | None = None,
 ) -> Answer:
     return Answer(
         question=question,
@@ -92,5 +101,6 @@ def abstention(
         citations=[],
         confidence=confidence,
         read_with=read_with,
+        read_as=read_as,
         abstention_reason=reason,
     )

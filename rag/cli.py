@@ -172,6 +172,8 @@ def ask_command(
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
         return
+    if answer.read_as is not None:
+        typer.echo(textwrap.fill(f"(Read as: {answer.read_as})", 100))
     typer.echo(textwrap.fill(answer.answer, 100))
     if answer.abstention_reason is not None:
         from rag.citations import ABSTENTION_REASONS

@@ -23,6 +23,7 @@ ANSWER_FIELDS = {
     "mode",
     "confidence",
     "read_with",
+    "read_as",
     "abstention_reason",
 }
 

@@ -36,6 +36,9 @@ def test_an_unused_acronym_is_spelled_out_and_a_used_or_ambiguous_one_is_not() -
     assert acronyms.expand("What is APSS?", lambda a: a != "APSS") == "What is APSS?"  # the documents use it
     assert acronyms.expand("Who leads ACT?", _everything_unused) == "Who leads ACT?"  # two names, as often
     assert acronyms.expand("What does DNA stand for?", _everything_unused) == "What does DNA stand for?"
+    # Asked what it stands for, the documents' name would be the answer, and they never state it.
+    for question in ("What does ISAF stand for?", "What is the full name of ISAF?", "What does ISAF mean?"):
+        assert acronyms.expand(question, _everything_unused) == question
     # Two letters spell too many names, and a possessive is no part of one.
     assert acronyms.expand("Does NATO use AI?", _everything_unused) == "Does NATO use AI?"
     assert acronyms.expand("What is the NSA?", _everything_unused) == "What is the NSA?"
@@ -49,6 +52,8 @@ def test_a_question_in_an_acronym_the_documents_spell_out_is_answered(components
     assert alone.question == question and "International Security Assistance Force" in alone.query
     answer = components.answerer.answer(question)
     assert not answer.abstained and answer.question == question
+    assert answer.read_as == "How long did the International Security Assistance Force mission last?"
+    assert components.answerer.answer("How long did the combat mission in Afghanistan last?").read_as is None
     assert "12-year" in answer.answer and "International Security Assistance Force" in answer.citations[0].quote
 
 

@@ -155,13 +155,14 @@ const ABSTENTION_REASONS = {
 
 function showAnswer(turn, answer) {
   const conflicts = answer.conflicts ?? []; // a field that older services do not send
-  const readWith = READ_WITH[answer.read_with] ? ` · ${READ_WITH[answer.read_with]}` : "";
+  const readAs = answer.read_as ? ` · read as “${answer.read_as}”` : ""; // acronyms spelled out
+  const readWith = (READ_WITH[answer.read_with] ? ` · ${READ_WITH[answer.read_with]}` : "") + readAs;
   if (answer.abstained) {
     turn.querySelector(".cards")?.remove();
     turn.querySelector(".body").append(el("p", "abstention-text", answer.answer));
     const reason = ABSTENTION_REASONS[answer.abstention_reason]; // a field that older services do not send
     if (reason) turn.querySelector(".body").append(el("p", "abstention-reason", reason));
-    finishTurn(turn, "abstained", "No answer in the documents");
+    finishTurn(turn, "abstained", `No answer in the documents${readAs}`);
   } else if (conflicts.length > 0) {
     showConflicts(turn, conflicts);
     finishTurn(turn, "conflicted", `The sources disagree · ${plural(answer.citations.length, "quote")}${readWith}`);
