@@ -204,6 +204,14 @@ def test_an_off_topic_question_is_shown_as_an_abstention_unlike_an_answer(visit)
     assert look(abstained)[1] == "dashed"
 
 
+def test_a_question_read_with_an_acronym_spelled_out_says_so(visit):
+    turn = visit.ask("How long did the ISAF mission last?")
+    expect(turn).to_have_attribute("data-state", "answered")
+    expect(turn.locator(".headline")).to_contain_text(
+        "read as “How long did the International Security Assistance Force mission last?”"
+    )
+
+
 def test_bad_input_and_a_failed_stream_are_shown_as_errors(visit):
     with visit.page.expect_console_message(lambda m: m.type == "error" and "422" in m.text) as logged:
         refused = visit.ask("?!")  # the API's 422: a question needs letters or digits
