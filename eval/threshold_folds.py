@@ -7,15 +7,15 @@ answers dev with each as the fit does, and prints each assignment's recommended 
 error rule of `rag/evaluation/calibration.py`), the point recommended on the cost curve averaged over the
 assignments, and that averaged curve. Run as the committed judge was fitted:
 
-    RAG_RERANK_DEPTH=20 RAG_KIND_CHECK=false .venv/bin/python eval/threshold_folds.py [R]
+    RAG_RERANK_DEPTH=20 RAG_KIND_CHECK=false .venv/bin/python eval/threshold_folds.py [R] [--wrong-cost W]
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +38,30 @@ def grid(runs: list[list[CalibrationSample]]) -> list[float]:
     return [0.0, *((a + b) / 2 for a, b in itertools.pairwise(levels)), levels[-1] + 1e-4]
 
 
-def recommended(runs: list[list[CalibrationSample]], thresholds: list[float]) -> tuple[float, float]:
-    """The lowest threshold whose cost, averaged over `runs`, is within one standard error of the lowest."""
-    costs = [float(np.mean([operating_point(run, t).cost for run in runs])) for t in thresholds]
-    lowest = min(costs)
-    return min(t for t, c in zip(thresholds, costs, strict=True) if c <= lowest + math.sqrt(lowest)), lowest
+def cost(samples: list[CalibrationSample], threshold: float, wrong_cost: float) -> tuple[float, float]:
+    """The cost at `threshold` with a wrong answer costing `wrong_cost` withheld right answers, and its
+    standard error (counts read as Poisson)."""
+    point = operating_point(samples, threshold)
+    value = wrong_cost * point.wrong_answers + point.withheld_answers
+    return value, math.sqrt(wrong_cost**2 * point.wrong_answers + point.withheld_answers)
+
+
+def recommended(
+    runs: list[list[CalibrationSample]], thresholds: list[float], wrong_cost: float = 1.0
+) -> tuple[float, float]:
+    """The lowest threshold whose cost, averaged over `runs`, is within one standard error of the lowest (at
+    a wrong answer's cost of 1, the rule of `rag/evaluation/calibration.py`)."""
+    costs = [np.mean([cost(run, t, wrong_cost) for run in runs], axis=0) for t in thresholds]
+    lowest, error = min(costs, key=lambda c: c[0])
+    return min(t for t, c in zip(thresholds, costs, strict=True) if c[0] <= lowest + error), float(lowest)
 
 
 def main() -> None:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("repeats", nargs="?", type=int, default=5, help="fold assignments")
+    parser.add_argument("--wrong-cost", type=float, default=1.0, help="a wrong answer's cost in withheld answers")
+    args = parser.parse_args()
+    repeats, wrong_cost = args.repeats, args.wrong_cost
     components = load_components(Settings())
     items = load_eval_set(DEV)
     pairs = build_pairs(ExtractiveAnswerer(components.retriever, components.settings, judge=HeuristicJudge()), items)
@@ -64,14 +79,16 @@ def main() -> None:
                 item = items[int(i)]
                 samples.append(sample_of(item, answerer.answer(item.question, history=item.history)))
         runs.append(samples)
+    print(f"a wrong answer costs {wrong_cost:g} withheld right answers")
     for r, run in enumerate(runs):
-        point, lowest = recommended([run], grid([run]))  # each on its own grid, as `rag judge fit` calibrates
+        # each on its own grid, as `rag judge fit` calibrates
+        point, lowest = recommended([run], grid([run]), wrong_cost)
         name = "committed" if r == 0 else f"seed {r}"
         print(f"fold assignment {r} ({name}): point {point:.3f}, lowest cost {lowest:.0f}")
-    point, lowest = recommended(runs, grid(runs))
+    point, lowest = recommended(runs, grid(runs), wrong_cost)
     print(f"averaged over {repeats}: point {point:.3f}, lowest mean cost {lowest:.1f}")
     for t in SHOWN:
-        print(f"  threshold {t:.3f}: mean cost {np.mean([operating_point(run, t).cost for run in runs]):.1f}")
+        print(f"  threshold {t:.3f}: mean cost {np.mean([cost(run, t, wrong_cost)[0] for run in runs]):.1f}")
 
 
 if __name__ == "__main__":
