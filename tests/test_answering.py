@@ -173,6 +173,8 @@ def test_two_sentence_quote_gives_way_to_a_first_sentence_that_answers_alone():
     [
         # Nothing in the documents comes close.
         ("Where were the 2016 Summer Olympics held?", "off_topic"),
+        # "It" names nothing when nothing was said before.
+        ("When was it launched?", "no_referent"),
         # Quotes judged likely to answer state counts from before 2020 only (the 1970-1993 satellites).
         ("How many satellites has NATO launched since 2020?", "kind_not_stated"),
         # On topic, but nothing is judged likely enough: the documents give no cost of the mission.

@@ -148,6 +148,7 @@ const READ_WITH = {
 // service's ABSTENTION_REASONS (rag/citations.py).
 const ABSTENTION_REASONS = {
   off_topic: "Nothing in the documents comes close to this question.",
+  no_referent: "The question points at something (“it”, “they”, “that”) that nothing before it names.",
   kind_not_stated:
     "The passages closest to it do not state the kind of thing asked for (a date, a number, an amount, a name of that kind), or not for the time asked about.",
   not_confident: "No passage is judged likely enough to state what was asked.",
