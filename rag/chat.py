@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.citations import ABSTENTION_TEXT
 from rag.errors import InvalidQuery
 
 Role = Literal["user", "assistant"]
@@ -67,9 +68,12 @@ def previous_user_questions(history: list[Turn], n: int) -> list[str]:
 
 def previous_quotes(history: list[Turn]) -> list[str]:
     """What the most recent answer quoted: the “…” quotes of this service's answers, or else the whole
-    answer (a client may send the answer text in its own words)."""
+    answer (a client may send the answer text in its own words); nothing when that answer was this
+    service's abstention (its words name nothing the question could refer to)."""
     for turn in reversed(history):
         if turn.role == "assistant" and turn.content.strip():
+            if turn.content.strip().startswith(ABSTENTION_TEXT):
+                return []
             return _QUOTED.findall(turn.content) or [turn.content.strip()]
     return []
 

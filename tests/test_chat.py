@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chat import Turn, contextualize, is_follow_up
+from rag.chat import Turn, contextualize, is_follow_up, previous_quotes
+from rag.citations import ABSTENTION_TEXT
 from rag.errors import InvalidQuery
 from rag.service import QAComponents
 
@@ -59,3 +60,14 @@ def test_an_over_long_history_is_bad_input(components: QAComponents) -> None:
     limit = components.settings.max_history_turns
     with pytest.raises(InvalidQuery, match="history"):
         components.answerer.answer("When was it established?", history=NSPOC * (limit // 2 + 1))
+
+
+def test_an_abstention_in_the_history_quotes_nothing(components: QAComponents) -> None:
+    # Its words ("The documents do not answer this question.") would be the previous-answer reading's query.
+    history = [
+        Turn(role="user", content="What colour is the NSpOC building?"),
+        Turn(role="assistant", content=ABSTENTION_TEXT),
+    ]
+    assert previous_quotes(history) == []
+    sources = [r.source for r in components.extractive.resolver.readings("Who commands it?", history)]
+    assert sources == ["alone", "previous_question"]
