@@ -158,11 +158,9 @@ class ExtractiveAnswerer:
         )
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         confidence = round(judged.confidence, 4)
-        read_as = self.spelled_out(reading.question)
-        read_as = read_as if read_as != reading.question else None
         if not chosen:
             reason = self._abstention_reason(judged)
-            return abstention(reading.question, confidence, reading.source, reason, read_as)
+            return abstention(reading.question, confidence, reading.source, reason, reading.read_as)
         conflict_policy = ConflictPolicy(
             self.settings.min_conflict_score, self.settings.conflict_ratio, self.settings.conflict_similarity
         )
@@ -178,7 +176,7 @@ class ExtractiveAnswerer:
             conflicts=conflicts_of(citations, disagreements),
             confidence=confidence,
             read_with=reading.source,
-            read_as=read_as,
+            read_as=reading.read_as,
         )
 
     def _abstention_reason(self, judged: JudgedReading) -> AbstentionReason:

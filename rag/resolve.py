@@ -74,6 +74,7 @@ class ResolvedQuestion:
     said: tuple[str, ...] = ()  # the previous answer's quotes (a previous_answer reading leaves them out)
     said_words: tuple[frozenset[str], ...] = field(default=(), hash=False, compare=False)  # their content words
     near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
+    read_as: str | None = None  # the question in the documents' words, when that differs (acronyms spelled out)
 
     def echoes(self, quote: str) -> bool:
         """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
@@ -117,7 +118,8 @@ class Resolver:
         history = validate_history(history, self.max_history_turns)
         asks = expected_type(question)
         read = self.spell_out(question) if self.spell_out else question
-        alone = ResolvedQuestion(question, read, asks, question, read)
+        read_as = read if read != question else None
+        alone = ResolvedQuestion(question, read, asks, question, read, read_as=read_as)
         previous = previous_user_question(history)
         quotes = previous_quotes(history)
         if previous is None and not quotes:
@@ -131,14 +133,24 @@ class Resolver:
             type_question = previous if asks is AnswerType.OTHER else question
             query = self._join(previous, read)
             readings.append(
-                ResolvedQuestion(question, query, expected_type(type_question), type_question, read, source="elliptic")
+                ResolvedQuestion(
+                    question,
+                    query,
+                    expected_type(type_question),
+                    type_question,
+                    read,
+                    source="elliptic",
+                    read_as=read_as,
+                )
             )
         if previous is not None:
             query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), read)
             readings.append(
                 # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
                 # was fitted so. Giving it one moved a dev follow-up wrong and a training one right, level.
-                ResolvedQuestion(question, query, asks, question, query, anchors, source="previous_question")
+                ResolvedQuestion(
+                    question, query, asks, question, query, anchors, source="previous_question", read_as=read_as
+                )
             )
         if quotes:
             said = " ".join(quotes)[:ANSWER_CONTEXT_CHARS]
@@ -155,6 +167,7 @@ class Resolver:
                     said=tuple(quotes),
                     said_words=tuple(frozenset(words) for words in tokenize(quotes)),
                     near=near,
+                    read_as=read_as,
                 )
             )
         return readings
