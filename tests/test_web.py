@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routes.ui import STATIC_DIR
+from rag.citations import ABSTENTION_REASONS
 from rag.settings import Settings
 
 from .conftest import SEEDS
@@ -86,3 +87,10 @@ def test_a_missing_or_outside_file_is_a_json_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found"
+
+
+def test_the_page_says_each_abstention_reason_in_the_services_words():
+    # The page keeps its own copy of the sentences (rag/citations.py ABSTENTION_REASONS): they must not drift.
+    script = STATIC_DIR.joinpath("app.js").read_text(encoding="utf-8")
+    for reason, sentence in ABSTENTION_REASONS.items():
+        assert f"{reason}:" in script and sentence in script, reason
