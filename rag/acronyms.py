@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 _ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
 _WORD = re.compile(r"[\w'’-]+")
 # Words a name may hold without their initial counting.
-_SMALL = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "de", "du", "des", "la", "le"})
+SMALL_WORDS = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "de", "du", "des", "la", "le"})
 _MAX_LETTERS = 6
 _SPACES = re.compile(r"[ \u00a0]+")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -60,9 +60,9 @@ def names_by_initials(texts: Iterable[str]) -> dict[str, Counter[str]]:
             for j in range(i + 1, len(words)):
                 gap = text[words[j - 1].end() : words[j].start()]
                 word = words[j].group(0)
-                if _SPACES.fullmatch(gap) is None or not (_is_capitalised(word) or word.lower() in _SMALL):
+                if _SPACES.fullmatch(gap) is None or not (_is_capitalised(word) or word.lower() in SMALL_WORDS):
                     break
-                if word.lower() in _SMALL:
+                if word.lower() in SMALL_WORDS:
                     continue
                 initials += word[0]
                 if len(initials) > _MAX_LETTERS:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rag.definitions import abbreviations_in, asks_expansion, definitions
+
 
 class AnswerType(StrEnum):
     DATE = "date"
@@ -19,6 +21,7 @@ class AnswerType(StrEnum):
     AMOUNT = "amount"
     PERSON = "person"
     PLACE = "place"
+    EXPANSION = "expansion"  # what an abbreviation stands for (`rag/definitions.py`)
     OTHER = "other"
 
 
@@ -29,6 +32,7 @@ TYPE_NOUN = {
     AnswerType.AMOUNT: "amount",
     AnswerType.PERSON: "person",
     AnswerType.PLACE: "place",
+    AnswerType.EXPANSION: "full name",
 }
 
 _LEAD = r"^\s*(?:and\s+|so\s+|but\s+)?"
@@ -151,6 +155,8 @@ def is_polar(question: str) -> bool:
 
 def expected_type(question: str) -> AnswerType:
     """The kind of answer `question` asks for (OTHER when its wording does not say)."""
+    if asks_expansion(question):
+        return AnswerType.EXPANSION
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
@@ -160,6 +166,8 @@ def expected_type(question: str) -> AnswerType:
 def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
     """The values of `kind` in `text`, leaving out those that also appear in `exclude` (the question:
     a value the question itself names is not an answer to it)."""
+    if kind is AnswerType.EXPANSION:
+        return _long_forms(text, exclude)
     pattern = _VALUE_PATTERNS.get(kind)
     if pattern is None:
         return []
@@ -183,6 +191,19 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
         ):
             continue
         found.append(Value(kind, start, end, value, normalise(value, kind)))
+    return found
+
+
+def _long_forms(text: str, question: str) -> list[Value]:
+    """The long forms `text` gives for the abbreviations `question` writes, leaving out one the question
+    spells out itself."""
+    asked = {a.lower() for a in abbreviations_in(question)}
+    excluded = question.lower()
+    found = []
+    for d in definitions(text):
+        value = text[d.start : d.end]
+        if d.abbreviation.lower() in asked and value.lower() not in excluded:
+            found.append(Value(AnswerType.EXPANSION, d.start, d.end, value, normalise(value, AnswerType.EXPANSION)))
     return found
 
 

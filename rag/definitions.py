@@ -1,0 +1,116 @@
+"""Where a text spells out an abbreviation, and whether a question asks for that.
+
+"What does NSS6G stand for?" is answered by a sentence that defines the abbreviation: "… through the NATO
+SATCOM Services 6th Generation (NSS6G) project". Such a sentence writes the long form and the abbreviation
+side by side, in one of the ways English documents define one:
+
+- the long form, then the abbreviation in brackets: "the NATO Space Operations Centre (NSpOC)";
+- the abbreviation, then the long form in brackets: "NSpOC (NATO Space Operations Centre)";
+- the long form, then ", or" and the abbreviation: "NATO SATCOM Services 6th Generation, or NSS6G".
+
+The long form is the run of capitalised words (and words that open with a digit, "6th", "Post-2000"; small
+words such as "of" and "from" may stand inside it) written next to the abbreviation, at most as many as the
+abbreviation has letters: a capital counts once, a leading digit repeats the capital after it ("3SAS" is
+five words: Strategic Space Situational Awareness System), any other number is one word ("NSS6G": "6th"). Whether the
+initials match is not checked: a document that writes "the Space Alliance Continuous Surveillance (APSS)"
+defines APSS that way, and a reader asking what APSS stands for must see it (it disagrees with "Alliance
+Persistent Surveillance from Space (APSS)" in another document).
+
+Why not a library: `abbreviation-extractor` (Schwartz-Hearst, Rust) was tried on the seeds and found 6 of
+the 9 definitions they write; it requires the long form to contain the abbreviation's letters in order
+and misses abbreviations that open with a digit ("3SAS"), so it misses the translated APSS and 3SAS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.acronyms import SMALL_WORDS
+
+# A question asking what an abbreviation stands for ("What does APSS stand for?", "the full name of ...").
+_ASKS = re.compile(
+    r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym|\bfull (?:form|name|title)\b|\bspell(?:ed|s)? out\b"
+    r"|\bwhat (?:does|do|did) (?:the )?\S+ (?:mean|refer to)\b",
+    re.I,
+)
+# An abbreviation: a word with two capitals or more, letters and digits only ("APSS", "NSpOC", "3SAS", "CoE").
+_ABBREVIATION = r"(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Za-z0-9]{2,10}"
+_IN_TEXT = re.compile(rf"\b({_ABBREVIATION})\b(?![’']s\b)")
+_WORD = re.compile(r"[\w’'-]+")
+_SMALL = SMALL_WORDS | {"a", "an"}
+_SPACES = re.compile(r"[ \u00a0]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """`text[start:end]` spells out `abbreviation`."""
+
+    abbreviation: str
+    start: int
+    end: int
+
+
+def abbreviations_in(text: str) -> list[str]:
+    """The abbreviations `text` writes, leaving out possessives ("NATO’s APSS" -> APSS)."""
+    return [m.group(1) for m in _IN_TEXT.finditer(text)]
+
+
+def asks_expansion(question: str) -> bool:
+    """Whether `question` asks what an abbreviation it writes stands for."""
+    return bool(_ASKS.search(question)) and bool(abbreviations_in(question))
+
+
+def letters(abbreviation: str) -> int:
+    """How many words a long form of `abbreviation` has at most: its capitals, a leading digit repeating
+    the capital after it, any other number one word."""
+    lead = re.match(r"(\d)[A-Z]", abbreviation)
+    rest = abbreviation[1:] if lead else abbreviation
+    return (int(lead.group(1)) - 1 if lead else 0) + len(re.findall(r"\d+|[A-Z]", rest))
+
+
+def _significant(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _long_form(words: list[re.Match[str]], text: str, most: int) -> tuple[int, int] | None:
+    """The long form among `words` (consecutive, nearest the abbreviation first): the longest run of
+    capitalised words (small words inside) of at most `most` capitalised words; None under two words."""
+    kept: list[re.Match[str]] = []
+    count = 0
+    for previous, word in zip([None, *words], words, strict=False):
+        if previous is not None:
+            a, b = sorted((previous, word), key=lambda m: m.start())
+            if _SPACES.fullmatch(text[a.end() : b.start()]) is None:
+                break
+        if _significant(word.group(0)):
+            if count == most:
+                break
+            count += 1
+        elif word.group(0).lower() not in _SMALL:
+            break
+        kept.append(word)
+    while kept and not _significant(kept[-1].group(0)):
+        kept.pop()
+    if count < 2 or len(kept) < 2:
+        return None
+    return min(m.start() for m in kept), max(m.end() for m in kept)
+
+
+def definitions(text: str) -> list[Definition]:
+    """The abbreviations `text` spells out, each with the span of its long form."""
+    found: list[Definition] = []
+    for m in re.finditer(rf"\(({_ABBREVIATION})\)|,\s+or\s+({_ABBREVIATION})\b", text):
+        abbreviation = m.group(1) or m.group(2)
+        before = list(_WORD.finditer(text, 0, m.start()))[::-1][: 2 * letters(abbreviation) + 2]
+        if before and _SPACES.fullmatch(text[before[0].end() : m.start()]) is None and m.group(1):
+            continue  # "words, (APSS)": the brackets do not follow the name
+        span = _long_form(before, text, letters(abbreviation))
+        if span is not None:
+            found.append(Definition(abbreviation, *span))
+    for m in re.finditer(rf"\b({_ABBREVIATION})\s+\(([^()]{{3,120}})\)", text):
+        inside = list(_WORD.finditer(text, m.start(2), m.end(2)))
+        span = _long_form(inside, text, letters(m.group(1)))
+        if span is not None and span == (m.start(2), m.end(2)):
+            found.append(Definition(m.group(1), *span))
+    return found
