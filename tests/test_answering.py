@@ -213,3 +213,17 @@ def test_an_answer_gives_no_abstention_reason(components: QAComponents) -> None:
 def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | None) -> None:
     value = key_value(AnswerType.PERSON, "Who leads it?", quote)
     assert (value.text if value else None) == lead
+
+
+@pytest.mark.parametrize(
+    ("quote", "lead"),
+    [
+        ("The centre is located at Allied Air Command in Ramstein, Germany.", "Allied Air Command"),
+        # A month after "in" is a date, not a place to lead a where- or which-country answer with.
+        ("The NORTHLINK project was launched in October 2024.", None),
+        ("It was launched in May by the Allies at Ramstein.", "Ramstein"),
+    ],
+)
+def test_a_place_answer_leads_only_with_a_place(quote: str, lead: str | None) -> None:
+    value = key_value(AnswerType.PLACE, "Where is it?", quote)
+    assert (value.text if value else None) == lead
