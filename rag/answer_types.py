@@ -210,12 +210,13 @@ def _long_forms(text: str, question: str) -> list[Value]:
 def reads_as_name(value: Value) -> bool:
     """Whether a value found for a who- or where-question reads as a name, a role or a place to lead an
     answer with: not a phrase that a capital at the start of a sentence made look like one ("In October",
-    "The Hague"), nor a month taken for a place ("launched in October 2024").
+    "The Hague"), nor a month or an owner taken for a place ("launched in October 2024", "at NATO's upcoming
+    summit in Washington": the place is Washington).
 
     Only the answer's lead uses this: the judge's signals keep `find_values` as the committed judge was
     fitted with (reading these as no name and refitting moved the operating point; README, 2026-12-07)."""
     if value.kind is AnswerType.PLACE:
-        return not re.match(rf"{MONTH}\b", value.text)
+        return not (re.match(rf"{MONTH}\b", value.text) or re.search(r"['’]s?$", value.text))
     if value.kind is not AnswerType.PERSON or not value.text[:1].isupper() or _ROLE_END.search(value.text):
         return True
     return not (_PHRASE_OPENING.match(value.text) or re.search(rf"\b{MONTH}\b", value.text))

@@ -222,6 +222,7 @@ def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | N
         # A month after "in" is a date, not a place to lead a where- or which-country answer with.
         ("The NORTHLINK project was launched in October 2024.", None),
         ("It was launched in May by the Allies at Ramstein.", "Ramstein"),
+        ("It feeds discussions at NATO’s upcoming summit in Washington D.C.", "Washington"),
     ],
 )
 def test_a_place_answer_leads_only_with_a_place(quote: str, lead: str | None) -> None:

@@ -64,6 +64,17 @@ PAIRS = [
         "The safety review was written by Maria Alvarez, an engineer from Seville.",
         "The safety review was written by an outside expert in 2021.",
     ),
+    # A date without its year still dates something.
+    (
+        "When will the ministers sign the consortium's plan?",
+        "The ministers will sign the plan when they meet in October.",
+        "The ministers will sign the plan when they meet.",
+    ),
+    (
+        "When was the consortium's annual report released?",
+        "The annual report was only released Tuesday at the summit.",
+        "The annual report was released at the summit.",
+    ),
 ]
 
 
@@ -84,6 +95,16 @@ def test_a_count_of_something_else_is_not_an_answer():
     assert allies is not None
     assert allies("Seventeen countries take part in the project.")  # countries count Allies
     assert not allies("The project has launched 12 satellites.")
+
+
+def test_a_month_alone_dates_only_after_a_word_that_makes_it_a_date():
+    check = answer_check("When will the ministers meet again?")
+    assert check is not None
+    assert check("Last October, the ministers agreed to meet again.")
+    assert not check("May the ministers meet again soon.")  # "May" alone is as often the verb
+    named = answer_check("When in October will the ministers meet?")
+    assert named is not None
+    assert not named("The ministers will meet in October.")  # the question names the month already
 
 
 def test_a_name_the_question_already_gives_is_not_an_answer():
