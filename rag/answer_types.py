@@ -222,6 +222,31 @@ def reads_as_name(value: Value) -> bool:
     return not (_PHRASE_OPENING.match(value.text) or re.search(rf"\b{MONTH}\b", value.text))
 
 
+# Words that make the number after them a label, not a count ("Article 5", "Phase 2", "Resolution 1540").
+_LABELLED = re.compile(
+    r"\b(?:article|section|chapter|paragraph|annex|part|phase|rule|resolution|table|figure|no\.?|number)\s*$", re.I
+)
+
+
+# Inside a sentence, a capitalised number word before a capitalised word is part of a name ("the Five Eyes").
+_NAMED_NUMBER = re.compile(rf"(?:{_NUMBER_WORDS})\s+[A-Z]", re.I)
+
+
+def is_label(text: str, value: Value) -> bool:
+    """Whether a count found in `text` is a label's number or part of a name ("the invocation of Article 5",
+    "members of the Five Eyes"), which counts nothing.
+
+    The kind check and the answer's lead use this; the judge's signals keep `find_values` as the committed
+    judge was fitted with."""
+    if value.kind is not AnswerType.COUNT:
+        return False
+    if _LABELLED.search(text[max(0, value.start - 20) : value.start]):
+        return True
+    before = text[: value.start].rstrip()
+    inside_sentence = bool(before) and before[-1] not in ".!?:;\"“‘'("
+    return inside_sentence and value.text[:1].isupper() and bool(_NAMED_NUMBER.match(text, value.start))
+
+
 def asked_date_part(question: str) -> str | None:
     """'month' or 'year' when `question` asks for only that part of a date ("In which month ...?", "what
     target year ...?"), else None."""

@@ -36,7 +36,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values
+from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values, is_label
 from rag.text import stem_words
 
 if TYPE_CHECKING:
@@ -275,12 +275,14 @@ def counted_unit(question: str) -> str | None:
 
 
 def _count_check(question: str) -> Callable[[str], bool]:
-    """A count the question does not name, whose unit (if it states one of a known class) is what the
-    question counts."""
+    """A count the question does not name and not a label's number ("Article 5"), whose unit (if it states
+    one of a known class) is what the question counts."""
     asked = counted_unit(question)
 
     def states_count(text: str) -> bool:
         for value in find_values(text, AnswerType.COUNT, exclude=question):
+            if is_label(text, value):
+                continue
             words = value.text.split()
             unit = _unit(words[-1]) if len(words) > 1 else None
             if asked is None or unit is None or unit == asked:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from rag.answer_types import AnswerType, Value, find_values, reads_as_name, values_agree
+from rag.answer_types import AnswerType, Value, find_values, is_label, reads_as_name, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.text import squash_whitespace
@@ -23,8 +23,8 @@ class SelectionPolicy:
 
 def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question); for a who
-    question, only one that reads as a name or a role."""
-    values = [v for v in find_values(quote, kind, exclude=type_question) if reads_as_name(v)]
+    question, only one that reads as a name or a role; for a count, not a label's number ("Article 5")."""
+    values = [v for v in find_values(quote, kind, exclude=type_question) if reads_as_name(v) and not is_label(quote, v)]
     return values[0] if values else None
 
 

@@ -228,3 +228,9 @@ def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | N
 def test_a_place_answer_leads_only_with_a_place(quote: str, lead: str | None) -> None:
     value = key_value(AnswerType.PLACE, "Where is it?", quote)
     assert (value.text if value else None) == lead
+
+
+def test_a_count_answer_does_not_lead_with_a_labels_number():
+    quote = "Under Article 5, the 32 alliance members defend one another."
+    value = key_value(AnswerType.COUNT, "How many members does the alliance have?", quote)
+    assert value is not None and value.text == "32 alliance members"

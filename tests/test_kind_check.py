@@ -97,6 +97,15 @@ def test_a_count_of_something_else_is_not_an_answer():
     assert not allies("The project has launched 12 satellites.")
 
 
+def test_a_labels_number_or_a_name_with_a_number_counts_nothing():
+    check = answer_check("How many members does the alliance have?")
+    assert check is not None
+    assert not check("Such attacks could lead to the invocation of Article 5.")
+    assert not check("The United States shares secrets with members of the Five Eyes intelligence alliance.")
+    assert check("The strategy helps the 32 alliance members to invest.")
+    assert check("Thirty-two Allies are members of the alliance.")  # a capital that starts the sentence
+
+
 def test_a_month_alone_dates_only_after_a_word_that_makes_it_a_date():
     check = answer_check("When will the ministers meet again?")
     assert check is not None
