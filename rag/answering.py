@@ -11,6 +11,9 @@ numbered citation. Each stage is its own module:
   the judge trusts most is the one answered);
 - `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point);
 - `rag/conflicts.py`: disagreeing sources; `rag/compose.py`: the answer text.
+
+"Who wrote the article on ...?" is answered from the byline of the best passage's document instead
+(`rag/byline.py`), when it has one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 
 from rag.acronyms import Acronyms, acronyms_in
 from rag.answer_types import matches_type as answer_type_matches
+from rag.byline import asks_author, byline_span
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
@@ -148,6 +152,10 @@ class ExtractiveAnswerer:
         k = self.settings.answer_passages if top_k is None else top_k
         judged = self.best_reading(question, history, k)
         reading = judged.reading
+        if asks_author(question) and judged.passages and not judged.off_topic:
+            byline = self._byline_answer(judged)
+            if byline is not None:
+                return byline
         allowed = {i for p in judged.passages for i in p.chunk.sentence_ids} | set(reading.near)
         candidates = [c for c in judged.candidates if c.sentence_id in allowed]
         policy = SelectionPolicy(
@@ -175,6 +183,25 @@ class ExtractiveAnswerer:
             citations=citations,
             conflicts=conflicts_of(citations, disagreements),
             confidence=confidence,
+            read_with=reading.source,
+            read_as=reading.read_as,
+        )
+
+    def _byline_answer(self, judged: JudgedReading) -> Answer | None:
+        """Who wrote the piece the best passage comes from, quoted from its byline (`rag/byline.py`); None
+        when that document has none."""
+        doc = self.index.documents[judged.passages[0].chunk.doc_id]
+        span = byline_span(doc)
+        if span is None or doc.author is None:
+            return None
+        citation = cite(doc, 1, *span, score=1.0)
+        reading = judged.reading
+        return Answer(
+            question=reading.question,
+            answer=f"{doc.author} [1]: “{citation.quote}” [1]",
+            abstained=False,
+            citations=[citation],
+            confidence=1.0,
             read_with=reading.source,
             read_as=reading.read_as,
         )

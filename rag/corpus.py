@@ -28,7 +28,8 @@ _DATE_PATTERNS = (
     (re.compile(r"\b(\d{4}-\d{2}-\d{2})\b"), "%Y-%m-%d"),
 )
 _PUBLISHED_BY = re.compile(r"^Published by (?P<who>[^,\n]+?)(?:,|\s+on\s|$)", re.IGNORECASE)
-_AUTHOR = re.compile(r"^[ \t]*(?:Author|Written by)s?:[ \t]*(?P<who>[^\n]+?)[ \t]*$", re.I | re.M)
+# A byline: "Author: Theresa Hitchens", "Written by: ..." on a line of its own (rag/byline.py quotes it).
+AUTHOR_LINE = re.compile(r"^[ \t]*(?:Author|Written by)s?:[ \t]*(?P<who>[^\n]+?)[ \t]*$", re.I | re.M)
 _COURTESY = re.compile(r"courtesy of,?.*?https?://(?:www\.)?(?P<site>[\w.-]+)", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"\((?P<who>[^()\n]{2,120}?)\*{2,}[^()\n]{0,10}\)")
 _LABEL_PREFIX = re.compile(r"^(?:Summary|Abstract|Overview|Excerpt|Update)\s*:\s*", re.IGNORECASE)
@@ -168,7 +169,7 @@ def describe_document(text: str, debris: list[Debris], blocks: list[Span], fallb
     title = headings[-1] if headings else _title_from_first_sentence(text, blocks) or fallback_title
 
     debris_text = "\n".join(text[d.start : d.end] for d in debris)
-    author_m = _AUTHOR.search(debris_text)
+    author_m = AUTHOR_LINE.search(debris_text)
     if publisher is None:
         site = _COURTESY.search(debris_text)
         attribution = _ATTRIBUTION.search(debris_text)

@@ -1,0 +1,40 @@
+"""Who wrote a piece: answered from the byline of the document the question is about.
+
+A byline ("Author: Theresa Hitchens") is debris to the sentence stages (rag/cleaning.py): it states no
+content, and no question about the subject should be answered with it. But "Who wrote the article on the
+commercial space strategy?" asks for exactly that line, and without it the closest content sentence answers
+with whoever is quoted in the piece ("a NATO official told Breaking Defense"), the wrong person stated
+with confidence. So a question asking who wrote an article, a story, a post or a piece is answered from
+the byline of the document its best passage comes from, quoted verbatim with its characters in the source.
+
+Only such questions: "Who wrote the Commercial Space Strategy?" asks who drew up the strategy, which the
+byline of an article about it does not say, so a question names the kind of piece it asks about. When that
+document has no byline, the question is answered like any other.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.corpus import AUTHOR_LINE, Document
+
+_WHO_WROTE = re.compile(
+    r"\b(?:who\s+(?:wrote|authored|penned|(?:is|was)\s+the\s+(?:author|writer))|(?:author|writer)\s+of"
+    r"|written\s+by\s+whom|by\s+whom\s+was)\b",
+    re.I,
+)
+_A_PIECE = re.compile(r"\b(?:article|story|piece|post|blog|column|op-?ed|news\s+item|byline)s?\b", re.I)
+
+
+def asks_author(question: str) -> bool:
+    """Whether `question` asks who wrote a piece ("Who wrote the article on ...?", "author of the story")."""
+    return bool(_WHO_WROTE.search(question) and _A_PIECE.search(question))
+
+
+def byline_span(doc: Document) -> tuple[int, int] | None:
+    """The characters of `doc`'s byline ("Author: Theresa Hitchens"), without the spaces around it, or None."""
+    m = AUTHOR_LINE.search(doc.text)
+    if m is None:
+        return None
+    start = m.start() + len(m.group()) - len(m.group().lstrip())
+    return start, m.end("who")
