@@ -219,6 +219,8 @@ def reads_as_name(value: Value) -> bool:
         return not (re.match(rf"{MONTH}\b", value.text) or re.search(r"['’]s?$", value.text))
     if value.kind is not AnswerType.PERSON or not value.text[:1].isupper() or _ROLE_END.search(value.text):
         return True
+    if " " not in value.text:  # "Multi-Domain": a hyphenated word, not a first name and a surname
+        return False
     return not (_PHRASE_OPENING.match(value.text) or re.search(rf"\b{MONTH}\b", value.text))
 
 

@@ -23,9 +23,19 @@ class SelectionPolicy:
 
 def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question); for a who
-    question, only one that reads as a name or a role; for a count, not a label's number ("Article 5")."""
-    values = [v for v in find_values(quote, kind, exclude=type_question) if reads_as_name(v) and not is_label(quote, v)]
+    question, only one that reads as a name or a role (not a term in quotation marks); for a count, not a
+    label's number ("Article 5")."""
+    values = [
+        v
+        for v in find_values(quote, kind, exclude=type_question)
+        if reads_as_name(v) and not is_label(quote, v) and not (kind is AnswerType.PERSON and _in_quotes(quote, v))
+    ]
     return values[0] if values else None
+
+
+def _in_quotes(quote: str, value: Value) -> bool:
+    """Whether `value` opens a phrase in quotation marks (NATO's “Front Door”): a term, not someone's name."""
+    return value.start > 0 and quote[value.start - 1] in '“"‘'
 
 
 def values_of(kind: AnswerType, type_question: str, quote: str) -> set[str]:

@@ -213,6 +213,8 @@ def test_an_answer_gives_no_abstention_reason(components: QAComponents) -> None:
         # A capital at the start of a sentence does not make a name of "In October" or "The Hague".
         ("In October 2020, Defence Ministers decided to establish a NATO Space Operations Centre.", None),
         ("The Hague hosted the summit.", None),
+        ("It must operate in a Multi-Domain environment.", None),
+        ("It creates a NATO “Front Door” for vendors, said Maria Alvarez.", "Maria Alvarez"),
     ],
 )
 def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | None) -> None:
