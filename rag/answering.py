@@ -18,12 +18,13 @@ numbered citation. Each stage is its own module:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
 from rag.acronyms import Acronyms, acronyms_in
+from rag.answer_types import AnswerType, find_values
 from rag.answer_types import matches_type as answer_type_matches
 from rag.byline import asks_author, byline_span
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
@@ -32,6 +33,7 @@ from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
+from rag.definitions import abbreviations_in, asks_expansion
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
@@ -75,6 +77,7 @@ class JudgedReading:
     unchecked: float = 0.0
     off_topic: bool = False
     no_referent: bool = False
+    pool: list[ScoredSentence] = field(default_factory=list)  # every candidate judged, best first, unchecked
 
 
 class ExtractiveAnswerer:
@@ -158,14 +161,17 @@ class ExtractiveAnswerer:
                 return byline
         allowed = {i for p in judged.passages for i in p.chunk.sentence_ids} | set(reading.near)
         candidates = [c for c in judged.candidates if c.sentence_id in allowed]
+        threshold, confidence = self.threshold, round(judged.confidence, 4)
+        defining = self._defining(judged, allowed)
+        if defining:  # what an abbreviation stands for, read from the documents' own definition of it
+            candidates, threshold, confidence = defining, 0.0, 1.0
         policy = SelectionPolicy(
-            self.threshold,
+            threshold,
             self.settings.corroboration_ratio,
             self.settings.max_quotes,
             self.settings.min_quote_probability,
         )
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
-        confidence = round(judged.confidence, 4)
         if not chosen:
             reason = self._abstention_reason(judged)
             return abstention(reading.question, confidence, reading.source, reason, reading.read_as)
@@ -186,6 +192,22 @@ class ExtractiveAnswerer:
             read_with=reading.source,
             read_as=reading.read_as,
         )
+
+    def _defining(self, judged: JudgedReading, allowed: set[int]) -> list[ScoredSentence]:
+        """For a question asking what an abbreviation stands for, the candidates that define it ("NATO SATCOM
+        Services 6th Generation (NSS6G)", `rag/definitions.py`), best judged first, whatever the judge's
+        probability: a definition of the asked abbreviation states the answer in so many words, while the
+        judge was fitted on no such question and underrates them. Empty for any other question."""
+        reading = judged.reading
+        if reading.asks is not AnswerType.EXPANSION or judged.off_topic or judged.no_referent:
+            return []
+        documents = self.index.documents
+        return [
+            c
+            for c in judged.pool
+            if c.sentence_id in allowed
+            and find_values(documents[c.doc_id].text[c.start : c.end], AnswerType.EXPANSION, reading.type_question)
+        ]
 
     def _byline_answer(self, judged: JudgedReading) -> Answer | None:
         """Who wrote the piece the best passage comes from, quoted from its byline (`rag/byline.py`); None
@@ -227,12 +249,22 @@ class ExtractiveAnswerer:
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
-        if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
+        off_topic = check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1)
+        if off_topic and not self._asks_expansion_of_known_abbreviation(question):
             return replace(alone, candidates=[], confidence=0.0, off_topic=True)
         if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
             return replace(alone, candidates=[], confidence=0.0, no_referent=True)
         # Whether some reading had a quote strong enough to answer before the checks set it aside.
         return replace(max(judged, key=lambda j: j.confidence), unchecked=max(j.unchecked for j in judged))
+
+    def _asks_expansion_of_known_abbreviation(self, question: str) -> bool:
+        """Whether `question` asks what an abbreviation the documents write stands for ("What is the full
+        name of NIAG?"): about the corpus whatever the cosine of its few words, which the embedding model
+        reads poorly (an abbreviation it does not know, in a question with no other content)."""
+        if not asks_expansion(question):
+            return False
+        terms = {t for tokens in tokenize(abbreviations_in(question)) for t in tokens}
+        return any(t in self.stats.df for t in terms)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
@@ -298,7 +330,7 @@ class ExtractiveAnswerer:
         candidates_ranked = self.stating_asked_kind(by_probability, reading.type_question)
         confidence = candidates_ranked[0].score if candidates_ranked else 0.0
         unchecked = by_probability[0].score if by_probability else 0.0
-        return JudgedReading(reading, passages, candidates_ranked, confidence, closest, unchecked)
+        return JudgedReading(reading, passages, candidates_ranked, confidence, closest, unchecked, pool=by_probability)
 
     def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
         """For a question asking for a kind of thing (a date, an amount, which company, where...: see

@@ -66,7 +66,8 @@ class Answer(BaseModel):
         0.0,
         description="The judge's probability that the best candidate quote states what was asked (0 when "
         "there is none, or when the question is off-topic for the corpus): the answer abstains below the "
-        "calibrated operating point (1 for who wrote a piece, read from its byline).",
+        "calibrated operating point (1 for an answer read from the documents' own words: who wrote a piece, from "
+        "its byline; what an abbreviation stands for, from a definition of it).",
     )
     read_with: ReadWith = Field(
         "alone",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.answer_types import AnswerType, expected_type, find_values
 from rag.definitions import abbreviations_in, asks_expansion, definitions, letters
 from rag.kind_check import answer_check
@@ -86,3 +88,28 @@ def test_an_abbreviation_the_documents_never_spell_out_is_not_answered(component
     # SPACENET is named in the documents, never spelled out: a sentence about it does not answer.
     answer = components.answerer.answer("What does SPACENET stand for?")
     assert answer.abstained, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "long_form"),
+    [
+        # The judge, fitted on no such question, put these below its operating point.
+        ("What does NSS6G stand for?", "NATO SATCOM Services 6th Generation"),
+        ("What does NSP2K stand for?", "NATO SATCOM Post-2000"),
+        # Its few words are far from every sentence in the embedding's eyes: it was found off-topic.
+        ("What is the full name of NIAG?", "NATO Industrial Advisory Group"),
+    ],
+)
+def test_an_abbreviation_the_documents_define_is_answered_with_their_definition(
+    components: QAComponents, question: str, long_form: str
+) -> None:
+    answer = components.answerer.answer(question)
+    assert not answer.abstained and answer.confidence == 1.0
+    quote = answer.citations[0].quote
+    assert answer.answer.startswith(f"{long_form} [1]")
+    assert f"{long_form} (" in quote or f"{long_form}, or" in quote
+
+
+@pytest.mark.parametrize("question", ["What does NASA stand for?", "What does SACT stand for?"])
+def test_an_abbreviation_the_documents_never_define_is_abstained_on(components: QAComponents, question: str) -> None:
+    assert components.answerer.answer(question).abstained
