@@ -24,6 +24,8 @@ and misses abbreviations that open with a digit ("3SAS"), so it misses the trans
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.acronyms import SMALL_WORDS
@@ -54,6 +56,58 @@ class Definition:
 def abbreviations_in(text: str) -> list[str]:
     """The abbreviations `text` writes, leaving out possessives ("NATO’s APSS" -> APSS)."""
     return [m.group(1) for m in _IN_TEXT.finditer(text)]
+
+
+# A word in lower case that may be a name or an abbreviation typed without its capitals ("nspoc", "3sas").
+_LOWER_WORD = re.compile(r"\b[a-z0-9]*[a-z][a-z0-9]*\b")
+# A word with a capital in it, inside a sentence ("in Luxembourg", "the (NSpOC)"), or with two capitals
+# anywhere ("NATO"): a capital that opens a sentence or a heading ("According to", "Summary") makes no name.
+_CAPITALISED_WORD = re.compile(
+    r"(?:(?<=[a-z0-9,;:] )|(?<=[a-z0-9,;:] [(“\"‘']))([A-Za-z0-9]*[A-Z][A-Za-z0-9]*)\b"
+    r"|\b([A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)\b"
+)
+_NEXT_CAPITALISED = re.compile(r"[ \u00a0-]+[A-Z]")
+_PREVIOUS_CAPITALISED = re.compile(r"[A-Z][\w’'.]*[ \u00a0-]+$")
+
+
+def written_case(texts: Iterable[str]) -> dict[str, str]:
+    """Lower case -> a word as `texts` write it, for the names and abbreviations they never write in lower
+    case ("luxembourg" -> "Luxembourg", "nspoc" -> "NSpOC"; the commonest writing when there are several).
+
+    A name is a word written with a capital inside a sentence, standing alone at least once: "Advisory" is
+    only ever a word of "NATO Industrial Advisory Group", and "which advisory body" asks about no name. An
+    abbreviation (two capitals or more) counts wherever it stands. "us" and "space" are written in lower case
+    too, and stay out; so do words under three characters."""
+    written: dict[str, Counter[str]] = {}
+    lower_words: set[str] = set()
+    for text in texts:
+        for m in _CAPITALISED_WORD.finditer(text):
+            word = m.group(1) or m.group(2)
+            if m.group(1) and m.group(2) is None and _in_a_run(text, m.start(1), m.end(1)):
+                continue
+            written.setdefault(word.lower(), Counter())[word] += 1
+        lower_words.update(_LOWER_WORD.findall(text))
+    return {
+        low: counts.most_common(1)[0][0]
+        for low, counts in written.items()
+        if len(low) >= 3 and low not in lower_words  # "d" of "D.C." is not worth a guess
+    }
+
+
+def _in_a_run(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised word `text[start:end]` stands next to another capitalised word."""
+    return bool(_NEXT_CAPITALISED.match(text, end) or _PREVIOUS_CAPITALISED.search(text[max(0, start - 40) : start]))
+
+
+def restore_case(question: str, casing: dict[str, str]) -> str:
+    """`question` with the names and abbreviations typed in lower case written as the documents write them
+    ("what does apss stand for" -> "what does APSS stand for", "luxembourg" -> "Luxembourg"): what a
+    question asks and which names it gives are read from capitals. Only a question typed in lower case (no
+    capital after its first letter) is changed: one that writes some names with capitals writes the others
+    as meant."""
+    if any(c.isupper() for c in question[1:]):
+        return question
+    return _LOWER_WORD.sub(lambda m: casing.get(m.group(), m.group()), question)
 
 
 def asks_expansion(question: str) -> bool:
