@@ -50,7 +50,8 @@ def main() -> None:
             right[label] += result.correct
             outcome.append(result.correct)
         if outcome[0] != outcome[1]:
-            flips.append(f"  {'right -> wrong' if outcome[0] else 'wrong -> right'}: {item.id}: {casual(item.question)}")
+            change = "right -> wrong" if outcome[0] else "wrong -> right"
+            flips.append(f"  {change}: {item.id}: {casual(item.question)}")
     print(f"{SPLITS[args.split]}: {len(items)} questions handled right (answered right, or abstained on)")
     for label, count in right.items():
         print(f"  {label:15} {count:4d}  {count / len(items):.3f}")
