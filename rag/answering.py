@@ -33,7 +33,7 @@ from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
-from rag.definitions import abbreviations_in, asks_expansion, restore_case, written_case
+from rag.definitions import abbreviations_in, asks_expansion, restore_case, typed_in_lower_case, written_case
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
@@ -138,14 +138,14 @@ class ExtractiveAnswerer:
 
     @cached_property
     def written_case(self) -> dict[str, str]:
-        """The documents' names and abbreviations by their lower case (built on the first question, once per
-        index)."""
+        """The documents' names and abbreviations by their lower case (built on the first question typed in
+        lower case, once per index: about 0.16 s per MB of text)."""
         return written_case(s.text for s in self.index.sentences)
 
     def cased(self, question: str) -> str:
         """`question` with names and abbreviations typed in lower case as the documents write them ("apss" ->
         "APSS")."""
-        return restore_case(question, self.written_case)
+        return restore_case(question, self.written_case) if typed_in_lower_case(question) else question
 
     def spelled_out(self, question: str) -> str:
         """`question` with the acronyms no document uses replaced by the names the documents spell them with."""

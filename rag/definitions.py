@@ -105,9 +105,14 @@ def restore_case(question: str, casing: dict[str, str]) -> str:
     question asks and which names it gives are read from capitals. Only a question typed in lower case (no
     capital after its first letter) is changed: one that writes some names with capitals writes the others
     as meant."""
-    if any(c.isupper() for c in question[1:]):
+    if not typed_in_lower_case(question):
         return question
     return _LOWER_WORD.sub(lambda m: casing.get(m.group(), m.group()), question)
+
+
+def typed_in_lower_case(question: str) -> bool:
+    """Whether `question` has no capital after its first letter."""
+    return not any(c.isupper() for c in question[1:])
 
 
 def asks_expansion(question: str) -> bool:
