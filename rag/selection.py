@@ -3,11 +3,12 @@ and corroborating quotes that the judge trusts nearly as much."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from rag.answer_types import AnswerType, Value, find_values, is_label, reads_as_name, values_agree
+from rag.answer_types import AnswerType, Value, find_values, is_label, normalise, reads_as_name, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.text import squash_whitespace
@@ -30,7 +31,19 @@ def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
         for v in find_values(quote, kind, exclude=type_question)
         if reads_as_name(v) and not is_label(quote, v) and not (kind is AnswerType.PERSON and _in_quotes(quote, v))
     ]
-    return values[0] if values else None
+    if not values:
+        return None
+    return _place_alone(quote, values[0]) if kind is AnswerType.PLACE else values[0]
+
+
+def _place_alone(quote: str, value: Value) -> Value:
+    """A place without the capitalised word after its comma when that word opens the rest of the sentence
+    ("in London, Allies declared …": London), kept when the sentence goes on after it ("in Ramstein,
+    Germany, as part of …")."""
+    head, comma, _ = value.text.rpartition(", ")
+    if not comma or re.match(r"\s*(?:[,.;:)(]|$)", quote[value.end :]):
+        return value
+    return replace(value, end=value.start + len(head), text=head, normal=normalise(head, AnswerType.PLACE))
 
 
 def _in_quotes(quote: str, value: Value) -> bool:

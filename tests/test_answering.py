@@ -230,6 +230,9 @@ def test_a_who_answer_leads_only_with_a_name_or_a_role(quote: str, lead: str | N
         ("The NORTHLINK project was launched in October 2024.", None),
         ("It was launched in May by the Allies at Ramstein.", "Ramstein"),
         ("It feeds discussions at NATO’s upcoming summit in Washington D.C.", "Washington"),
+        # A comma and a capital: another place, or the rest of the sentence.
+        ("It was declared at the Leaders’ Meeting in London, Allies said.", "London"),
+        ("It is located in Ramstein, Germany, as part of the command.", "Ramstein, Germany"),
     ],
 )
 def test_a_place_answer_leads_only_with_a_place(quote: str, lead: str | None) -> None:
