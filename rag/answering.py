@@ -267,7 +267,7 @@ class ExtractiveAnswerer:
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
         off_topic = check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1)
-        if off_topic and not self._asks_expansion_of_known_abbreviation(question):
+        if off_topic and not self._asks_expansion_of_known_abbreviation(alone.reading.type_question):
             return replace(alone, candidates=[], confidence=0.0, off_topic=True)
         if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
             return replace(alone, candidates=[], confidence=0.0, no_referent=True)

@@ -111,6 +111,32 @@ def test_add_ask_remove_round_trip(client):
     assert client.get(f"/documents/{meta['doc_id']}").status_code == 404
 
 
+PENGUIN = (
+    "Emperor penguin count on Ross Island\n\n"
+    "The Ross Island Penguin Watch (RIPW) counted 9,300 emperor penguins in the winter of 2023. "
+    "Its volunteers camp on the sea ice for six weeks.\n\n"
+    "Author: Marta Lindqvist\n"
+)
+
+
+def test_a_posted_documents_byline_and_definitions_answer(client):
+    added = client.post("/documents", json={"text": PENGUIN, "title": "Penguin count"}, headers=AUTH)
+    assert added.status_code == 201, added.text
+    doc_id = added.json()["doc_id"]
+    try:
+        author = client.post("/ask", json={"question": "Who wrote the article about the emperor penguin count?"})
+        answer = author.json()
+        assert not answer["abstained"] and answer["answer"].startswith("Marta Lindqvist [1]")
+        assert answer["citations"][0]["doc_id"] == doc_id and answer["confidence"] == 1.0
+        check_citations(client, answer)
+        expansion = client.post("/ask", json={"question": "what does ripw stand for"}).json()
+        assert expansion["answer"].startswith("Ross Island Penguin Watch [1]") and expansion["read_as"]
+        check_citations(client, expansion)
+    finally:
+        assert client.delete(f"/documents/{doc_id}", headers=AUTH).status_code == 204
+    assert client.post("/ask", json={"question": "What does RIPW stand for?"}).json()["abstained"]
+
+
 def test_pdf_upload_keeps_pages_and_the_original(client):
     pdf = make_pdf()
     added = client.post("/documents", files={"file": ("walrus-survey.pdf", pdf, "application/pdf")}, headers=AUTH)
