@@ -129,7 +129,11 @@ def letters(abbreviation: str) -> int:
 
 
 def _significant(word: str) -> bool:
-    return word[:1].isupper() or word[:1].isdigit()
+    """A word that counts in a long form: capitalised ("Space"; not a small word opening a sentence, "In",
+    "The") or opening with a digit and going on with letters ("6th", not a year)."""
+    if word.lower() in _SMALL:
+        return False
+    return word[:1].isupper() or (word[:1].isdigit() and not word.isdigit())
 
 
 def _long_form(words: list[re.Match[str]], text: str, most: int) -> tuple[int, int] | None:
@@ -147,7 +151,7 @@ def _long_form(words: list[re.Match[str]], text: str, most: int) -> tuple[int, i
                 break
             count += 1
         elif word.group(0).lower() not in _SMALL:
-            break
+            break  # a word in lower case, or a bare number ("In 2024 the Agency (ESA)")
         kept.append(word)
     while kept and not _significant(kept[-1].group(0)):
         kept.pop()

@@ -113,3 +113,15 @@ def test_an_abbreviation_the_documents_define_is_answered_with_their_definition(
 @pytest.mark.parametrize("question", ["What does NASA stand for?", "What does SACT stand for?"])
 def test_an_abbreviation_the_documents_never_define_is_abstained_on(components: QAComponents, question: str) -> None:
     assert components.answerer.answer(question).abstained
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2024 the Agency (ESA) said so.",  # a sentence's opening word and a year are no name's words
+        "Results came later (see Table 2, NSP).",
+        "It was discussed in the meeting (NSP).",
+    ],
+)
+def test_no_long_form_is_made_of_a_sentence_opening_a_year_or_lower_case_words(text: str) -> None:
+    assert definitions(text) == []
