@@ -76,7 +76,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 YEAR = r"(?:1[89]\d\d|20\d\d)"
 # Longest first, so that "seventeen" is not read as "seven".
-_NUMBER_WORDS = (
+NUMBER_WORDS = (
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|dozens?|half|one|two|three|four|five|six|seven|eight|nine|ten"
 )
@@ -95,7 +95,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         re.I,
     ),
     AnswerType.COUNT: re.compile(
-        rf"\b(?:(?!{YEAR}\b)\d[\d,.]*|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)\b"
+        rf"\b(?:(?!{YEAR}\b)\d[\d,.]*|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))?)\b"
         r"(?:[- ](?:[A-Za-z]+[- ]){0,2}?(?:Allies|allies|states|countries|members|nations|satellites|years?|"
         r"months?|days?|companies|people|personnel|projects?|percent|per cent))?",
         re.I,
@@ -185,7 +185,7 @@ def find_values(text: str, kind: AnswerType, exclude: str = "") -> list[Value]:
             kind is AnswerType.PERSON
             and value[:1].isupper()
             and (
-                re.match(rf"(?:{_NUMBER_WORDS}|{MONTH})\b", value, re.I)
+                re.match(rf"(?:{NUMBER_WORDS}|{MONTH})\b", value, re.I)
                 or any(w.lower() in _NOT_PERSON for w in re.split(r"[ -]", value))
             )
         ):
@@ -222,31 +222,6 @@ def reads_as_name(value: Value) -> bool:
     if " " not in value.text:  # "Multi-Domain": a hyphenated word, not a first name and a surname
         return False
     return not (_PHRASE_OPENING.match(value.text) or re.search(rf"\b{MONTH}\b", value.text))
-
-
-# Words that make the number after them a label, not a count ("Article 5", "Phase 2", "Resolution 1540").
-_LABELLED = re.compile(
-    r"\b(?:article|section|chapter|paragraph|annex|part|phase|rule|resolution|table|figure|no\.?|number)\s*$", re.I
-)
-
-
-# Inside a sentence, a capitalised number word before a capitalised word is part of a name ("the Five Eyes").
-_NAMED_NUMBER = re.compile(rf"(?:{_NUMBER_WORDS})\s+[A-Z]", re.I)
-
-
-def is_label(text: str, value: Value) -> bool:
-    """Whether a count found in `text` is a label's number or part of a name ("the invocation of Article 5",
-    "members of the Five Eyes"), which counts nothing.
-
-    The kind check and the answer's lead use this; the judge's signals keep `find_values` as the committed
-    judge was fitted with."""
-    if value.kind is not AnswerType.COUNT:
-        return False
-    if _LABELLED.search(text[max(0, value.start - 20) : value.start]):
-        return True
-    before = text[: value.start].rstrip()
-    inside_sentence = bool(before) and before[-1] not in ".!?:;\"“‘'("
-    return inside_sentence and value.text[:1].isupper() and bool(_NAMED_NUMBER.match(text, value.start))
 
 
 def asked_date_part(question: str) -> str | None:
@@ -303,7 +278,7 @@ def normalise(value: str, kind: AnswerType) -> str:
         month = re.search(MONTH, value)
         return " ".join(x.group(0).lower() for x in (month, year) if x)
     if kind in (AnswerType.COUNT, AnswerType.AMOUNT):
-        first = re.search(rf"\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b", value, re.I)
+        first = re.search(rf"\d[\d,.]*|\b(?:{NUMBER_WORDS})\b", value, re.I)
         if first:
             word = first.group(0).lower().replace(",", "")
             return str(_NUMBER_VALUES.get(word, word))

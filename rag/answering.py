@@ -9,11 +9,9 @@ numbered citation. Each stage is its own module:
 - `rag/retrieval.py` + `rag/candidates.py`: the first stage's passages and their sentences, with signals;
 - `rag/judge.py`: the probability that each candidate states what was asked (the reading whose best quote
   the judge trusts most is the one answered);
-- `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point);
+- `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point; a quote defining
+  the asked abbreviation answers whatever its probability); `rag/byline.py`: who wrote a piece;
 - `rag/conflicts.py`: disagreeing sources; `rag/compose.py`: the answer text.
-
-"Who wrote the article on ...?" is answered from the byline of the best passage's document instead
-(`rag/byline.py`), when it has one.
 """
 
 from __future__ import annotations
@@ -23,17 +21,15 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.acronyms import Acronyms, acronyms_in
-from rag.answer_types import AnswerType, find_values
+from rag.answer_types import AnswerType
 from rag.answer_types import matches_type as answer_type_matches
-from rag.byline import asks_author, byline_span
+from rag.byline import asks_author, byline_answer
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
-from rag.definitions import abbreviations_in, asks_expansion, restore_case, typed_in_lower_case, written_case
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.kind_check import answer_check
@@ -41,11 +37,11 @@ from rag.off_topic import TopicCheck, relevance
 from rag.referent import points_without_naming
 from rag.resolve import ResolvedQuestion, Resolver, without_parallel_reading
 from rag.retrieval import HybridRetriever, Passage
-from rag.selection import SelectionPolicy, select_quotes
+from rag.selection import SelectionPolicy, defining, select_quotes
 from rag.settings import Settings
 from rag.term_vectors import TermVectors, term_vectors_for
-from rag.text import tokenize
 from rag.time_range import time_check
+from rag.wording import DocumentWording
 
 __all__ = [
     "ABSTENTION_TEXT",
@@ -122,41 +118,16 @@ class ExtractiveAnswerer:
         return TermStatistics(self.index.sentences)
 
     @cached_property
+    def wording(self) -> DocumentWording:
+        return DocumentWording(self.index, self.stats)
+
+    @cached_property
     def resolver(self) -> Resolver:
+        settings = self.settings
+        wording = self.wording
         return Resolver(
-            self.index,
-            self.settings.max_question_chars,
-            self.settings.max_history_turns,
-            self.spelled_out,
-            self.cased,
+            self.index, settings.max_question_chars, settings.max_history_turns, wording.spelled_out, wording.cased
         )
-
-    @cached_property
-    def acronyms(self) -> Acronyms:
-        """The documents' names by their initials (built on the first question with an acronym they never use)."""
-        return Acronyms(s.text for s in self.index.sentences)
-
-    @cached_property
-    def written_case(self) -> dict[str, str]:
-        """The documents' names and abbreviations by their lower case (built on the first question typed in
-        lower case, once per index: about 0.16 s per MB of text)."""
-        return written_case(s.text for s in self.index.sentences)
-
-    def cased(self, question: str) -> str:
-        """`question` with names and abbreviations typed in lower case as the documents write them ("apss" ->
-        "APSS")."""
-        return restore_case(question, self.written_case) if typed_in_lower_case(question) else question
-
-    def spelled_out(self, question: str) -> str:
-        """`question` with the acronyms no document uses replaced by the names the documents spell them with."""
-
-        def unused(acronym: str) -> bool:
-            terms = tokenize([acronym])[0]
-            return bool(terms) and all(t not in self.stats.df for t in terms)
-
-        if not any(map(unused, acronyms_in(question))):
-            return question
-        return self.acronyms.expand(question, unused)
 
     @cached_property
     def term_vectors(self) -> TermVectors:
@@ -173,15 +144,18 @@ class ExtractiveAnswerer:
         judged = self.best_reading(question, history, k)
         reading = judged.reading
         if asks_author(question) and judged.passages and not judged.off_topic:
-            byline = self._byline_answer(judged)
+            doc = self.index.documents[judged.passages[0].chunk.doc_id]
+            byline = byline_answer(doc, reading.question, reading.source, reading.read_as)
             if byline is not None:
                 return byline
         allowed = {i for p in judged.passages for i in p.chunk.sentence_ids} | set(reading.near)
         candidates = [c for c in judged.candidates if c.sentence_id in allowed]
         threshold, confidence = self.threshold, round(judged.confidence, 4)
-        defining = self._defining(judged, allowed)
-        if defining:  # what an abbreviation stands for, read from the documents' own definition of it
-            candidates, threshold, confidence = defining, 0.0, 1.0
+        if reading.asks is AnswerType.EXPANSION and not (judged.off_topic or judged.no_referent):
+            pool = [c for c in judged.pool if c.sentence_id in allowed]
+            definitions = defining(self.index, pool, reading.type_question)
+            if definitions:  # what an abbreviation stands for, read from the documents' own definition of it
+                candidates, threshold, confidence = definitions, 0.0, 1.0
         policy = SelectionPolicy(
             threshold,
             self.settings.corroboration_ratio,
@@ -210,41 +184,6 @@ class ExtractiveAnswerer:
             read_as=reading.read_as,
         )
 
-    def _defining(self, judged: JudgedReading, allowed: set[int]) -> list[ScoredSentence]:
-        """For a question asking what an abbreviation stands for, the candidates that define it ("NATO SATCOM
-        Services 6th Generation (NSS6G)", `rag/definitions.py`), best judged first, whatever the judge's
-        probability: a definition of the asked abbreviation states the answer in so many words, while the
-        judge was fitted on no such question and underrates them. Empty for any other question."""
-        reading = judged.reading
-        if reading.asks is not AnswerType.EXPANSION or judged.off_topic or judged.no_referent:
-            return []
-        documents = self.index.documents
-        return [
-            c
-            for c in judged.pool
-            if c.sentence_id in allowed
-            and find_values(documents[c.doc_id].text[c.start : c.end], AnswerType.EXPANSION, reading.type_question)
-        ]
-
-    def _byline_answer(self, judged: JudgedReading) -> Answer | None:
-        """Who wrote the piece the best passage comes from, quoted from its byline (`rag/byline.py`); None
-        when that document has none."""
-        doc = self.index.documents[judged.passages[0].chunk.doc_id]
-        span = byline_span(doc)
-        if span is None or doc.author is None:
-            return None
-        citation = cite(doc, 1, *span, score=1.0)
-        reading = judged.reading
-        return Answer(
-            question=reading.question,
-            answer=f"{doc.author} [1]: “{citation.quote}” [1]",
-            abstained=False,
-            citations=[citation],
-            confidence=1.0,
-            read_with=reading.source,
-            read_as=reading.read_as,
-        )
-
     def _abstention_reason(self, judged: JudgedReading) -> AbstentionReason:
         if judged.off_topic:
             return "off_topic"
@@ -266,22 +205,12 @@ class ExtractiveAnswerer:
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
-        off_topic = check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1)
-        if off_topic and not self._asks_expansion_of_known_abbreviation(alone.reading.type_question):
+        if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
             return replace(alone, candidates=[], confidence=0.0, off_topic=True)
         if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
             return replace(alone, candidates=[], confidence=0.0, no_referent=True)
         # Whether some reading had a quote strong enough to answer before the checks set it aside.
         return replace(max(judged, key=lambda j: j.confidence), unchecked=max(j.unchecked for j in judged))
-
-    def _asks_expansion_of_known_abbreviation(self, question: str) -> bool:
-        """Whether `question` asks what an abbreviation the documents write stands for ("What is the full
-        name of NIAG?"): about the corpus whatever the cosine of its few words, which the embedding model
-        reads poorly (an abbreviation it does not know, in a question with no other content)."""
-        if not asks_expansion(question):
-            return False
-        terms = {t for tokens in tokenize(abbreviations_in(question)) for t in tokens}
-        return any(t in self.stats.df for t in terms)
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from rag.citations import Answer, ReadWith, cite
 from rag.corpus import AUTHOR_LINE, Document
 
 _WHO_WROTE = re.compile(
@@ -38,3 +39,21 @@ def byline_span(doc: Document) -> tuple[int, int] | None:
         return None
     start = m.start() + len(m.group()) - len(m.group().lstrip())
     return start, m.end("who")
+
+
+def byline_answer(doc: Document, question: str, read_with: ReadWith, read_as: str | None) -> Answer | None:
+    """Who wrote `doc`, quoted from its byline with its characters ("Theresa Hitchens [1]: “Author: Theresa
+    Hitchens” [1]"), confidence 1; None when `doc` has no byline."""
+    span = byline_span(doc)
+    if span is None or doc.author is None:
+        return None
+    citation = cite(doc, 1, *span, score=1.0)
+    return Answer(
+        question=question,
+        answer=f"{doc.author} [1]: “{citation.quote}” [1]",
+        abstained=False,
+        citations=[citation],
+        confidence=1.0,
+        read_with=read_with,
+        read_as=read_as,
+    )

@@ -36,7 +36,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values, is_label
+from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values
+from rag.labels import is_label
 from rag.text import stem_words
 
 if TYPE_CHECKING:

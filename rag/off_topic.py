@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.candidates import ScoredSentence, TermStatistics
+from rag.definitions import abbreviations_in, asks_expansion
 from rag.text import tokenize
 
 # After a history, a question below the floor is off-topic when at least this share of its content terms is
@@ -71,9 +72,18 @@ class TopicCheck:
 
     def off_topic(self, question: str, alone_relevance: float, with_history: bool) -> bool:
         """Whether no reading of the question is to be trusted, with or without its history."""
-        if alone_relevance >= self.floor:
+        if alone_relevance >= self.floor or self.asks_expansion_of_known_abbreviation(question):
             return False
         if not with_history:
             return True
         unknown, terms = unknown_terms(question, self.stats)
         return unknown >= MIN_UNKNOWN and unknown >= UNKNOWN_SHARE * terms
+
+    def asks_expansion_of_known_abbreviation(self, question: str) -> bool:
+        """Whether `question` asks what an abbreviation the documents write stands for ("What is the full
+        name of NIAG?"): about the corpus whatever the cosine of its few words, which the embedding model
+        reads poorly (an abbreviation it does not know, in a question with no other content)."""
+        if not asks_expansion(question):
+            return False
+        terms = {t for tokens in tokenize(abbreviations_in(question)) for t in tokens}
+        return any(t in self.stats.df for t in terms)

@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from rag.answer_types import AnswerType, Value, find_values, is_label, normalise, reads_as_name, values_agree
+from rag.answer_types import AnswerType, Value, find_values, normalise, reads_as_name, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
+from rag.labels import is_label
 from rag.text import squash_whitespace
 
 
@@ -49,6 +50,14 @@ def _place_alone(quote: str, value: Value) -> Value:
 def _in_quotes(quote: str, value: Value) -> bool:
     """Whether `value` opens a phrase in quotation marks (NATO's “Front Door”): a term, not someone's name."""
     return value.start > 0 and quote[value.start - 1] in '“"‘'
+
+
+def defining(index: CorpusIndex, candidates: list[ScoredSentence], type_question: str) -> list[ScoredSentence]:
+    """The candidates that define the abbreviation `type_question` asks about ("NATO SATCOM Services 6th
+    Generation (NSS6G)", `rag/definitions.py`), in their order. Such a quote states the answer in so many
+    words, so it answers whatever the judge's probability: the judge was fitted on no such question and
+    underrates them (0.27 for "What does NSS6G stand for?")."""
+    return [c for c in candidates if find_values(quote_text(index, c), AnswerType.EXPANSION, type_question)]
 
 
 def values_of(kind: AnswerType, type_question: str, quote: str) -> set[str]:

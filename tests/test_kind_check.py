@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
+from rag.answer_types import AnswerType, find_values
 from rag.answering import ExtractiveAnswerer
 from rag.kind_check import ANY_NAME, answer_check, asked_labels
+from rag.labels import is_label
 from rag.service import QAComponents
 
 # For each kind: a question, a sentence that states such a thing, and one on the same subject that does not.
@@ -104,6 +106,20 @@ def test_a_labels_number_or_a_name_with_a_number_counts_nothing():
     assert not check("The United States shares secrets with members of the Five Eyes intelligence alliance.")
     assert check("The strategy helps the 32 alliance members to invest.")
     assert check("Thirty-two Allies are members of the alliance.")  # a capital that starts the sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("It could lead to the invocation of Article 5.", True),
+        ("It shares secrets with the Five Eyes alliance.", True),
+        ("The board has Five members this year.", False),  # a name wants a capital on the word after too
+        ("Seventeen Allies signed it.", False),  # a capital that opens the sentence
+    ],
+)
+def test_which_numbers_count_nothing(text: str, label: bool) -> None:
+    (value,) = find_values(text, AnswerType.COUNT)
+    assert is_label(text, value) is label
 
 
 def test_a_month_alone_dates_only_after_a_word_that_makes_it_a_date():
