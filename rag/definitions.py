@@ -16,6 +16,10 @@ initials match is not checked: a document that writes "the Space Alliance Contin
 defines APSS that way, and a reader asking what APSS stands for must see it (it disagrees with "Alliance
 Persistent Surveillance from Space (APSS)" in another document).
 
+The same reading of abbreviations gives a question typed in lower case its capitals back
+(`written_case`, `restore_case`, used by `rag/wording.py`): "what does apss stand for" asks what APSS
+stands for only once "apss" is seen as the documents' "APSS".
+
 Why not a library: `abbreviation-extractor` (Schwartz-Hearst, Rust) was tried on the seeds and found 6 of
 the 9 definitions they write; it requires the long form to contain the abbreviation's letters in order
 and misses abbreviations that open with a digit ("3SAS"), so it misses the translated APSS and 3SAS.
