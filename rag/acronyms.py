@@ -27,16 +27,17 @@ from collections.abc import Callable, Iterable
 
 # An acronym as questions write it: three to six capitals, perhaps a plural "s" ("NGOs").
 _ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
-_WORD = re.compile(r"[\w'’-]+")
+WORD = re.compile(r"[\w'’-]+")  # a word, with its apostrophes and hyphens
 # Words a name may hold without their initial counting.
 SMALL_WORDS = frozenset({"of", "for", "from", "the", "and", "in", "on", "to", "at", "de", "du", "des", "la", "le"})
 _MAX_LETTERS = 6
-_SPACES = re.compile(r"[ \u00a0]+")
+SPACES = re.compile(r"[ \u00a0]+")  # what may stand between two words of a name
 _POSSESSIVE = re.compile(r"['’]s$")
-# A question about what an acronym stands for: spelling it out would answer it for the documents.
-_ASKS_EXPANSION = re.compile(
-    r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym|\bfull (?:form|name)\b|\bspell(?:ed|s)? out\b|"
-    r"\bexpan(?:d|sion)\b|\bwhat does \w+ mean\b",
+# A question about what an abbreviation stands for ("What does APSS stand for?", "the full name of ..."):
+# spelling it out would answer it for the documents, and `rag/definitions.py` answers it from theirs.
+ASKS_EXPANSION = re.compile(
+    r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym|\bfull (?:form|name|title)\b|\bspell(?:ed|s)? out\b"
+    r"|\bwhat(?: is|'s|’s) the expansion of\b|\bwhat (?:does|do|did) (?:the )?\S+ (?:mean|refer to)\b",
     re.I,
 )
 
@@ -52,7 +53,7 @@ def names_by_initials(texts: Iterable[str]) -> dict[str, Counter[str]]:
     that starts and ends with a capitalised word."""
     names: dict[str, Counter[str]] = {}
     for text in texts:
-        words = list(_WORD.finditer(text))
+        words = list(WORD.finditer(text))
         for i, first in enumerate(words):
             if not _is_capitalised(first.group(0)):
                 continue
@@ -60,7 +61,7 @@ def names_by_initials(texts: Iterable[str]) -> dict[str, Counter[str]]:
             for j in range(i + 1, len(words)):
                 gap = text[words[j - 1].end() : words[j].start()]
                 word = words[j].group(0)
-                if _SPACES.fullmatch(gap) is None or not (_is_capitalised(word) or word.lower() in SMALL_WORDS):
+                if SPACES.fullmatch(gap) is None or not (_is_capitalised(word) or word.lower() in SMALL_WORDS):
                     break
                 if word.lower() in SMALL_WORDS:
                     continue
@@ -99,4 +100,4 @@ class Acronyms:
             name = self.expansion(m.group(1)) if unused(m.group(1)) else None
             return m.group(0) if name is None else name
 
-        return question if _ASKS_EXPANSION.search(question) else _ACRONYM.sub(replace, question)
+        return question if ASKS_EXPANSION.search(question) else _ACRONYM.sub(replace, question)

@@ -20,6 +20,9 @@ The same reading of abbreviations gives a question typed in lower case its capit
 (`written_case`, `restore_case`, used by `rag/wording.py`): "what does apss stand for" asks what APSS
 stands for only once "apss" is seen as the documents' "APSS".
 
+Why not a truecasing library: PyPI's `truecase` 0.0.14 (a statistical model of news English) needs NLTK's
+punkt data downloaded at run time, and no general model knows this corpus's spellings ("NSpOC", "3SAS").
+
 Why not a library: `abbreviation-extractor` (Schwartz-Hearst, Rust) was tried on the seeds and found 6 of
 the 9 definitions they write; it requires the long form to contain the abbreviation's letters in order
 and misses abbreviations that open with a digit ("3SAS"), so it misses the translated APSS and 3SAS.
@@ -32,20 +35,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rag.acronyms import SMALL_WORDS
+from rag.acronyms import ASKS_EXPANSION, SMALL_WORDS, SPACES, WORD
 
-# A question asking what an abbreviation stands for ("What does APSS stand for?", "the full name of ...").
-_ASKS = re.compile(
-    r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym|\bfull (?:form|name|title)\b|\bspell(?:ed|s)? out\b"
-    r"|\bwhat (?:does|do|did) (?:the )?\S+ (?:mean|refer to)\b",
-    re.I,
-)
 # An abbreviation: a word with two capitals or more, letters and digits only ("APSS", "NSpOC", "3SAS", "CoE").
 _ABBREVIATION = r"(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Za-z0-9]{2,10}"
 _IN_TEXT = re.compile(rf"\b({_ABBREVIATION})\b(?![’']s\b)")
-_WORD = re.compile(r"[\w’'-]+")
 _SMALL = SMALL_WORDS | {"a", "an"}
-_SPACES = re.compile(r"[ \u00a0]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +116,7 @@ def typed_in_lower_case(question: str) -> bool:
 
 def asks_expansion(question: str) -> bool:
     """Whether `question` asks what an abbreviation it writes stands for."""
-    return bool(_ASKS.search(question)) and bool(abbreviations_in(question))
+    return bool(ASKS_EXPANSION.search(question)) and bool(abbreviations_in(question))
 
 
 def letters(abbreviation: str) -> int:
@@ -148,7 +143,7 @@ def _long_form(words: list[re.Match[str]], text: str, most: int) -> tuple[int, i
     for previous, word in zip([None, *words], words, strict=False):
         if previous is not None:
             a, b = sorted((previous, word), key=lambda m: m.start())
-            if _SPACES.fullmatch(text[a.end() : b.start()]) is None:
+            if SPACES.fullmatch(text[a.end() : b.start()]) is None:
                 break
         if _significant(word.group(0)):
             if count == most:
@@ -169,14 +164,14 @@ def definitions(text: str) -> list[Definition]:
     found: list[Definition] = []
     for m in re.finditer(rf"\(({_ABBREVIATION})\)|,\s+or\s+({_ABBREVIATION})\b", text):
         abbreviation = m.group(1) or m.group(2)
-        before = list(_WORD.finditer(text, 0, m.start()))[::-1][: 2 * letters(abbreviation) + 2]
-        if before and _SPACES.fullmatch(text[before[0].end() : m.start()]) is None and m.group(1):
+        before = list(WORD.finditer(text, 0, m.start()))[::-1][: 2 * letters(abbreviation) + 2]
+        if before and SPACES.fullmatch(text[before[0].end() : m.start()]) is None and m.group(1):
             continue  # "words, (APSS)": the brackets do not follow the name
         span = _long_form(before, text, letters(abbreviation))
         if span is not None:
             found.append(Definition(abbreviation, *span))
     for m in re.finditer(rf"\b({_ABBREVIATION})\s+\(([^()]{{3,120}})\)", text):
-        inside = list(_WORD.finditer(text, m.start(2), m.end(2)))
+        inside = list(WORD.finditer(text, m.start(2), m.end(2)))
         span = _long_form(inside, text, letters(m.group(1)))
         if span is not None and span == (m.start(2), m.end(2)):
             found.append(Definition(m.group(1), *span))
