@@ -32,7 +32,6 @@ from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
-from rag.kind_check import answer_check
 from rag.off_topic import TopicCheck, relevance
 from rag.referent import points_without_naming
 from rag.resolve import ResolvedQuestion, Resolver, without_parallel_reading
@@ -200,7 +199,7 @@ class ExtractiveAnswerer:
         that can only find a parallel of it (`rag/resolve.py`)."""
         readings = self.resolver.readings(question, history)
         if self.settings.kind_check and len(readings) > 1:
-            readings = without_parallel_reading(readings, answer_check(question))
+            readings = without_parallel_reading(readings, self.wording.answer_check(question))
         vectors = self.retriever.embedder.encode([r.query for r in readings])
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]
@@ -283,7 +282,7 @@ class ExtractiveAnswerer:
         `rag/kind_check.py`), the candidates whose quote states one; for a question bounding its time ("since
         2020": `rag/time_range.py`), those whose quote states no year or one inside it. The rest cannot answer
         it, however close they are. Only candidates strong enough to be quoted at all are read."""
-        checks = [answer_check(question), time_check(question)] if self.settings.kind_check else []
+        checks = [self.wording.answer_check(question), time_check(question)] if self.settings.kind_check else []
         checks = [check for check in checks if check is not None]
         if not checks:
             return candidates

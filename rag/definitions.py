@@ -93,6 +93,12 @@ def written_case(texts: Iterable[str]) -> dict[str, str]:
     }
 
 
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every word `texts` write in lower case somewhere ("alliance", "allies"): a capitalised word among them
+    is a common word written as a title ("the Alliance"), not a name of its own."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
 def _in_a_run(text: str, start: int, end: int) -> bool:
     """Whether the capitalised word `text[start:end]` stands next to another capitalised word."""
     return bool(_NEXT_CAPITALISED.match(text, end) or _PREVIOUS_CAPITALISED.search(text[max(0, start - 40) : start]))

@@ -40,7 +40,6 @@ from rag.chat import Turn
 from rag.corpus import Document
 from rag.errors import RagError
 from rag.index_store import CorpusIndex
-from rag.kind_check import answer_check
 from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.verify import verify_quote
@@ -237,7 +236,7 @@ class GenerativeAnswerer:
         citations: list[Citation] = []
         ids: dict[tuple[str, int, int], int] = {}
         renumber: dict[int, int] = {}
-        check = answer_check(extractive.question) if self.settings.kind_check else None
+        check = self.extractive.wording.answer_check(extractive.question) if self.settings.kind_check else None
         for number, q in enumerate(generated.quotes, start=1):
             located = locate_quote(q.quote, q.passage, passages, self.index)
             if located is None:

@@ -7,10 +7,13 @@ such thing cannot answer, however close it is: that is the commonest way an on-t
 an answer to a question the documents do not answer. So an answer's candidates must state a value or
 name of the asked kind that the question does not already name:
 
-- dates, counts and amounts: the patterns of `rag/answer_types.py`;
+- dates and amounts: the patterns of `rag/answer_types.py`; counts: `rag/counts.py` (of what the question
+  counts);
 - names: spaCy's named entities (OntoNotes labels: PERSON, ORG, GPE, LOC, FAC, PRODUCT, EVENT,
   WORK_OF_ART, LAW, ...), the kind read from the question's wh-phrase with spaCy's tagger (the noun that
-  "which"/"what" asks about).
+  "which"/"what" asks about). A name counts by a word of its own, one the documents never write in lower
+  case and the question does not use: "the Alliance" names nothing (the documents also write "alliance"),
+  nor does "NATO Allies" to a question about NATO.
 
 "Who" questions are not checked: their answers are as often a body or a role ("NATO member countries",
 "a NATO official") as a person's name, and checking them changed nothing on dev or the training questions.
@@ -31,13 +34,13 @@ import importlib.abc
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values
-from rag.labels import is_label
+from rag.counts import count_check
 from rag.text import stem_words
 
 if TYPE_CHECKING:
@@ -206,18 +209,28 @@ def entities(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((e.label_, e.text) for e in doc.ents)
 
 
-def names_kind(text: str, labels: frozenset[str], question: str) -> bool:
-    """Whether `text` names something of one of `labels` that `question` does not already name."""
+def names_kind(text: str, labels: frozenset[str], question: str, common: Container[str] = ()) -> bool:
+    """Whether `text` names something of one of `labels` that `question` does not already name. With
+    `common`, the words the documents also write in lower case, a name counts only by a word of its own that
+    the question does not use: "the Alliance" (the documents write "alliance") names nothing, and "NATO
+    Allies" names nothing new to a question about NATO."""
     asked = question.lower()
-    return any(label in labels and name.lower() not in asked for label, name in entities(text))
+    asked_words = set(_WORDS.findall(asked))
+    for label, name in entities(text):
+        if label not in labels or name.lower() in asked:
+            continue
+        own = [w for w in _WORDS.findall(name) if w[0].isupper() and w.lower() not in common]
+        if not common or any(w.lower() not in asked_words for w in own):
+            return True
+    return False
 
 
-def answer_check(question: str) -> Callable[[str], bool] | None:
+def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], bool] | None:
     """A test that a quote states what kind of thing `question` asks for (a date, an amount, a name of
     an organisation...), or None when the question asks for no particular kind."""
     kind = expected_type(question)
     if kind is AnswerType.COUNT:
-        return _count_check(question)
+        return count_check(question)
     if kind is AnswerType.DATE:
         return lambda text: bool(find_values(text, kind, exclude=question)) or _states_day_or_month(text, question)
     if kind in _VALUE_KINDS:
@@ -225,7 +238,7 @@ def answer_check(question: str) -> Callable[[str], bool] | None:
     labels = asked_labels(question)
     if labels is None:
         return None
-    return lambda text: names_kind(text, labels, question)
+    return lambda text: names_kind(text, labels, question, common)
 
 
 # A date without its year: a month or a season after a word that makes it one ("in October", "last February",
@@ -242,52 +255,3 @@ def _states_day_or_month(text: str, question: str) -> bool:
     """Whether `text` dates something by a month, a season or a weekday that `question` does not name."""
     asked = question.lower()
     return any(m.group().lower() not in asked for m in _DAY_OR_MONTH.finditer(text))
-
-
-# What a count counts, by class: "how many satellites" is not answered by "18 member states", while "how
-# many Allies" is answered by "17 countries". The words are the units the count pattern of
-# `rag/answer_types.py` reads after a number, plus "spacecraft", "firm" and "person"; a plural is read by its stem.
-_UNITS = {
-    "members": "ally state country member nation",
-    "satellites": "satellite spacecraft",
-    "time": "year month day",
-    "companies": "company firm",
-    "people": "people personnel person",
-    "projects": "project",
-    "percent": "percent cent",
-}
-_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
-
-
-@lru_cache(maxsize=1)
-def _unit_stems() -> dict[str, str]:
-    """Stem of a unit word -> its class (so "Allies" and "ally" are one unit)."""
-    return {stem: unit for unit, words in _UNITS.items() for stem in stem_words(words.split())}
-
-
-def _unit(word: str) -> str | None:
-    return _unit_stems().get(stem_words([word.lower()])[0])
-
-
-def counted_unit(question: str) -> str | None:
-    """The class of what a "how many" question counts (its first known unit among the next three words)."""
-    m = _HOW_MANY.search(question)
-    return next((u for u in map(_unit, m.group(1).split()) if u), None) if m else None
-
-
-def _count_check(question: str) -> Callable[[str], bool]:
-    """A count the question does not name and not a label's number ("Article 5"), whose unit (if it states
-    one of a known class) is what the question counts."""
-    asked = counted_unit(question)
-
-    def states_count(text: str) -> bool:
-        for value in find_values(text, AnswerType.COUNT, exclude=question):
-            if is_label(text, value):
-                continue
-            words = value.text.split()
-            unit = _unit(words[-1]) if len(words) > 1 else None
-            if asked is None or unit is None or unit == asked:
-                return True
-        return False
-
-    return states_count

@@ -11,12 +11,14 @@ Both tables are built from the corpus's sentences on the first question that nee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 from rag.acronyms import Acronyms, acronyms_in
 from rag.candidates import TermStatistics
-from rag.definitions import restore_case, typed_in_lower_case, written_case
+from rag.definitions import lower_case_words, restore_case, typed_in_lower_case, written_case
 from rag.index_store import CorpusIndex
+from rag.kind_check import answer_check
 from rag.text import tokenize
 
 
@@ -37,6 +39,16 @@ class DocumentWording:
         """The documents' names and abbreviations by their lower case (built on the first question typed in
         lower case: about 0.16 s per MB of text)."""
         return written_case(s.text for s in self.index.sentences)
+
+    @cached_property
+    def lower_case_words(self) -> frozenset[str]:
+        """Every word the documents write in lower case somewhere ("alliance", "allies"; built on the first
+        question asking for a kind of name)."""
+        return lower_case_words(s.text for s in self.index.sentences)
+
+    def answer_check(self, question: str) -> Callable[[str], bool] | None:
+        """The answer-kind check of `question` (`rag/kind_check.py`), a name counting by a word of its own."""
+        return answer_check(question, self.lower_case_words)
 
     def cased(self, question: str) -> str:
         """`question` with names and abbreviations typed in lower case as the documents write them."""

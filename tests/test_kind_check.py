@@ -10,6 +10,7 @@ import pytest
 
 from rag.answer_types import AnswerType, find_values
 from rag.answering import ExtractiveAnswerer
+from rag.definitions import lower_case_words
 from rag.kind_check import ANY_NAME, answer_check, asked_labels
 from rag.labels import is_label
 from rag.service import QAComponents
@@ -99,6 +100,28 @@ def test_a_count_of_something_else_is_not_an_answer():
     assert not allies("The project has launched 12 satellites.")
 
 
+def test_a_bare_number_counts_the_noun_after_it():
+    check = answer_check("How many U.S. Air Force personnel are stationed at the base?")  # the unit after "U.S."
+    assert check is not None
+    assert not check("The choice of the base stems from two considerations.")
+    assert not check("On the one hand, the base is the headquarters of the air force.")
+    assert check("About 2,000 personnel are stationed at the base.")
+    assert check("It has 300 staff.")  # another word for people
+    assert check("Two of them serve there.")  # "of" is not what the number counts
+
+
+def test_a_name_counts_by_a_word_of_its_own():
+    common = lower_case_words(["The alliance and its allies met.", "Ministers of the alliance spoke."])
+    question = "What was the name of the first satellite NATO launched?"
+    check = answer_check(question, common)
+    assert check is not None
+    assert not check("The Alliance launched eight satellites between 1970 and 1993.")  # "alliance" is common
+    assert not check("NATO Allies condemned the test.")  # the question names NATO; "allies" is common
+    assert check("The first satellite was called Skynet.")
+    without = answer_check(question)  # without the documents' words, any entity counted
+    assert without is not None and without("The Alliance launched eight satellites between 1970 and 1993.")
+
+
 def test_a_labels_number_or_a_name_with_a_number_counts_nothing():
     check = answer_check("How many members does the alliance have?")
     assert check is not None
@@ -185,6 +208,10 @@ NEAR_MISSES = [
     "Which company builds the STARLIFT launchers?",
     "In which city is the NORTHLINK project based?",
     "What was the title of the report NATO released in 2018?",
+    # Only a common word written as a title ("the Alliance"), or a name the question gives, is on offer.
+    "Which company built NATO's first communications satellites?",
+    # The only count on offer counts something else ("two considerations").
+    "How many U.S. Air Force personnel are stationed at the base in Germany?",
 ]
 
 

@@ -1,0 +1,86 @@
+"""Whether a quote states a count of what a "how many" question counts: the count part of the answer-kind
+check (`rag/kind_check.py`).
+
+A count answers only when the question does not name it, it is not a label's number ("Article 5",
+`rag/labels.py`), and what it counts is of the class the question counts: "How many U.S. Air Force personnel
+are stationed there?" is not answered by "two considerations", nor "how many satellites" by "18 member
+states". What a number counts is the unit the count pattern of `rag/answer_types.py` reads after it, or else
+the plural noun right after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from rag.answer_types import AnswerType, find_values
+from rag.labels import is_label
+from rag.text import stem_words
+
+# What a count counts, by class: "how many satellites" is not answered by "18 member states", while "how
+# many Allies" is answered by "17 countries". The words are the units the count pattern of
+# `rag/answer_types.py` reads after a number, plus other words for the same things ("spacecraft", "firm", "staff");
+# a plural is read by its stem.
+_UNITS = {
+    "members": "ally state country member nation",
+    "satellites": "satellite spacecraft",
+    "time": "year month week day decade",
+    "companies": "company firm",
+    "people": "people personnel person staff employee worker troop soldier",
+    "projects": "project",
+    "percent": "percent cent",
+}
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _unit_stems() -> dict[str, str]:
+    """Stem of a unit word -> its class (so "Allies" and "ally" are one unit)."""
+    return {stem: unit for unit, words in _UNITS.items() for stem in stem_words(words.split())}
+
+
+def _unit(word: str) -> str | None:
+    return _unit_stems().get(stem_words([word.lower()])[0])
+
+
+def counted_unit(question: str) -> str | None:
+    """The class of what a "how many" question counts (its first known unit among the next four words)."""
+    m = _HOW_MANY.search(question)
+    return next((u for u in map(_unit, m.group(1).split()) if u), None) if m else None
+
+
+# The word right after a bare number, when it is a noun ("two considerations", "on the one hand"): any word
+# but these, which follow a number without being what it counts ("two of them", "one or more").
+_NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
+_NOT_COUNTED_WORDS = """
+of and or to in on at for by with from than more less per the a an is are was were be been has have had will
+would can could may might who which that
+"""
+_NOT_COUNTED = frozenset(_NOT_COUNTED_WORDS.split())
+
+
+def _unit_after(text: str, end: int) -> str | None:
+    """The class of the noun right after a bare number ("two considerations" -> "other"), or None."""
+    m = _NEXT_WORD.match(text, end)
+    if m is None or m.group(1) in _NOT_COUNTED:
+        return None
+    return _unit(m.group(1)) or "other"
+
+
+def count_check(question: str) -> Callable[[str], bool]:
+    """A count the question does not name and not a label's number ("Article 5"), whose unit (if it states
+    one of a known class) is what the question counts."""
+    asked = counted_unit(question)
+
+    def states_count(text: str) -> bool:
+        for value in find_values(text, AnswerType.COUNT, exclude=question):
+            if is_label(text, value):
+                continue
+            words = value.text.split()
+            unit = _unit(words[-1]) if len(words) > 1 else _unit_after(text, value.end)
+            if asked is None or unit is None or unit == asked:
+                return True
+        return False
+
+    return states_count
