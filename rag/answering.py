@@ -251,14 +251,15 @@ class ExtractiveAnswerer:
         """Retrieve for `reading`, judge every candidate, and re-rank the passages by their best candidate."""
         first, question, candidates = self.candidate_pool(reading, vector)
         closest = relevance(c.scored for c in candidates)
-        if reading.source == "previous_answer":
-            # This reading's query holds the previous answer's quotes: those echo it and say nothing new.
-            echoing = reading.echoing([c.quote for c in candidates])
-            candidates = [
-                c
-                for c, echo in zip(candidates, echoing, strict=True)
-                if c.scored.sentence_id not in reading.anchors and not echo
-            ]
+        if reading.source == "previous_answer" or reading.new_subject:
+            # The previous answer's quotes say nothing new to a reading that holds them or asks about another
+            # subject (`ResolvedQuestion.leaves_out`).
+            out = reading.leaves_out(
+                [c.quote for c in candidates],
+                [c.context for c in candidates],
+                [c.scored.sentence_id for c in candidates],
+            )
+            candidates = [c for c, left_out in zip(candidates, out, strict=True) if not left_out]
         probabilities = self.judge.judge(question, candidates) if candidates else []
         judged = [replace(c.scored, score=p) for c, p in zip(candidates, probabilities, strict=True)]
         best: dict[int, float] = {}

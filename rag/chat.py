@@ -28,7 +28,7 @@ _REFERRING = re.compile(
     r"|\bthe \w+ (?:one|ones)\b",
     re.IGNORECASE,
 )
-_ELLIPTIC_START = re.compile(r"^\s*(?:and|what about|how about|also|but|or)\b", re.IGNORECASE)
+ELLIPTIC_START = re.compile(r"^\s*(?:and|what about|how about|also|but|or)\b", re.IGNORECASE)
 # The quotes of an earlier answer, as this service writes them: “quote” [n].
 _QUOTED = re.compile(r"“(.+?)”\s*\[\d+\]", re.DOTALL)
 # A question this short rarely names its own subject ("When?", "Who leads it?").
@@ -47,12 +47,12 @@ class Turn(BaseModel):
 def is_follow_up(question: str) -> bool:
     """Whether `question` leans on an earlier turn for its subject."""
     words = re.findall(r"\w+", question)
-    return bool(_REFERRING.search(question) or _ELLIPTIC_START.match(question) or len(words) <= _SHORT_QUESTION_WORDS)
+    return bool(_REFERRING.search(question) or ELLIPTIC_START.match(question) or len(words) <= _SHORT_QUESTION_WORDS)
 
 
 def is_elliptic(question: str) -> bool:
     """Whether `question` repeats the previous question about something else ("And the Arctic one?")."""
-    return bool(_ELLIPTIC_START.match(question))
+    return bool(ELLIPTIC_START.match(question))
 
 
 def previous_user_question(history: list[Turn]) -> str | None:

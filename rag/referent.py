@@ -9,12 +9,18 @@ conversation its readings with the history resolve it (`rag/resolve.py`).
 The nouns of the wh-phrase are what is asked, not a subject: "How many Allies are in it?" and "In which
 city was it released?" point at their subject all the same. A question with a noun of its own ("Why was
 that base chosen?", "Is it true that NATO has a space strategy?") names something and is left alone.
+
+An elliptic question that is only a new subject ("And for APSS?", "What about STARLIFT?": no wh-word and no
+verb after its opening words) asks nothing of its own: it asks the previous question again, about that
+subject (`repeats_previous_question`, read by `rag/resolve.py`). "And is it funded?" or "And which base?"
+ask their own.
 """
 
 from __future__ import annotations
 
 import re
 
+from rag.chat import ELLIPTIC_START
 from rag.kind_check import tagged
 
 _POINTING = re.compile(r"\b(?:it|its|they|them|their|he|she|him|his|her|that|this|these|those)\b", re.I)
@@ -47,3 +53,17 @@ def points_without_naming(question: str) -> bool:
         for i, t in enumerate(tokens)
     )
     return points and not any(t.pos_ in _NAMING_POS and i not in asked for i, t in enumerate(tokens))
+
+
+_WH_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
+# A verb that makes a clause of its own: finite, modal or bare ("is", "launched", "will", "tell"); a
+# participle may modify the new subject ("the one launched in 2024").
+_CLAUSE_VERB_TAGS = frozenset({"VB", "VBD", "VBP", "VBZ", "MD"})
+
+
+def repeats_previous_question(question: str) -> bool:
+    """Whether `question` is only a new subject for the previous question (see the module's docstring)."""
+    m = ELLIPTIC_START.match(question)
+    if m is None or _WH_WORD.search(question, m.end()):
+        return False
+    return not any(t.tag_ in _CLAUSE_VERB_TAGS for t in tagged(question[m.end() :]))

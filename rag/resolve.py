@@ -12,6 +12,12 @@ best quote the judge trusts most (`rag/answering.py`). The readings are:
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
 
+An elliptic question that is only a new subject ("And for APSS?" after "How much did Luxembourg give for
+3SAS?", `rag/referent.repeats_previous_question`) asks the previous question again: every reading asks for
+the previous question's kind of answer, the previous questions' reading is left out (its words are the old
+subject's), and a candidate must be read about the new subject (its context names it); a quote of the
+previous answer stays only if it names the new subject itself (`ResolvedQuestion.leaves_out`).
+
 Every reading retrieves with the question in the documents' words: an acronym they never use is spelled out
 as the name they give it (`rag/acronyms.py`).
 
@@ -27,10 +33,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.answer_types import AnswerType, expected_type, is_polar
 from rag.chat import (
+    ELLIPTIC_START,
     Turn,
     is_elliptic,
     previous_quotes,
@@ -40,6 +47,7 @@ from rag.chat import (
 )
 from rag.citations import ReadWith
 from rag.index_store import CorpusIndex
+from rag.referent import repeats_previous_question
 from rag.retrieval import validate_question
 from rag.text import squash_whitespace, tokenize
 
@@ -76,6 +84,9 @@ class ResolvedQuestion:
     said_words: tuple[frozenset[str], ...] = field(default=(), hash=False, compare=False)  # their content words
     near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
     read_as: str | None = None  # the question in the documents' words, when that differs (acronyms spelled out)
+    # When the question asks the previous question again about a new subject ("And for APSS?"): that subject's
+    # content terms. A quote of the previous answer answers it only if it names the new subject too.
+    new_subject: frozenset[str] = frozenset()
 
     def echoes(self, quote: str) -> bool:
         """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
@@ -89,6 +100,22 @@ class ResolvedQuestion:
         return [
             any(len(words - said) <= ECHO_NEW_WORDS * len(words) for said in self.said_words)
             for words in map(set, tokenize(quotes))
+        ]
+
+    def leaves_out(self, quotes: list[str], contexts: list[str], sentence_ids: list[int]) -> list[bool]:
+        """For each candidate (its quote, the context it is read in, its sentence), whether this reading
+        leaves it out: a quote of the previous answer, or one echoing it, says nothing new. When the question
+        asks about a new subject ("And for APSS?"), a candidate must be read about that subject (its context
+        names it), and a quote of the previous answer stays only if it names it itself ("Germany values ...;
+        France focuses on ..." answers "What about France?" after "What does Germany value?")."""
+        repeated = [sid in self.anchors or echo for sid, echo in zip(sentence_ids, self.echoing(quotes), strict=True)]
+        if not self.new_subject:
+            return repeated
+        in_quote = [self.new_subject <= set(terms) for terms in tokenize(quotes)]
+        in_context = [self.new_subject <= set(terms) for terms in tokenize(contexts)]
+        return [
+            not about or (again and not named)
+            for again, named, about in zip(repeated, in_quote, in_context, strict=True)
         ]
 
     @property
@@ -147,6 +174,13 @@ class Resolver:
             return [alone]
         anchors = self.quoted_sentences(quotes)
         near = self.neighbourhood(anchors)
+        repeats = previous is not None and repeats_previous_question(question)
+        if repeats:
+            # "And for APSS?" asks only what the previous question asked, about a new subject: every reading
+            # asks for the previous question's kind of answer, and none may answer with what the previous
+            # answer quoted unless it names the new subject too (it answered about the old one). The previous
+            # questions' reading is left out: its words are the old subject's.
+            alone = replace(alone, asks=expected_type(previous), type_question=previous)
         readings = [alone]
         if previous is not None and is_elliptic(question):
             # "And the Arctic one?" asks what the previous question asked about something new: the previous
@@ -164,7 +198,7 @@ class Resolver:
                     read_as=read_as,
                 )
             )
-        if previous is not None:
+        if previous is not None and not repeats:  # a new subject: the previous questions name the old one
             query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), read)
             readings.append(
                 # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
@@ -191,6 +225,21 @@ class Resolver:
                     read_as=read_as,
                 )
             )
+        if repeats:
+            subject = frozenset(tokenize([ELLIPTIC_START.sub("", read, count=1)])[0])  # "What about France?": France
+            said_words = tuple(frozenset(words) for words in tokenize(quotes))
+            readings = [
+                replace(
+                    r,
+                    asks=alone.asks,
+                    type_question=alone.type_question,
+                    anchors=anchors,
+                    said=tuple(quotes),
+                    said_words=said_words,
+                    new_subject=subject,
+                )
+                for r in readings
+            ]
         return readings
 
     def _join(self, before: str, question: str) -> str:
