@@ -15,7 +15,15 @@ reading is trusted, the question is checked against the corpus itself, with two 
   about a subject of its own that the documents do not know ("the Eiffel Tower"), and the history's subject
   cannot stand in for it.
 
-A question with no history is off-topic when its relevance is below the floor; one with a history, when,
+- **words stated together**: below the floor, a question is still on topic when one sentence of the corpus
+  uses at least three quarters of its content terms (two at least). MiniLM's cosine is low between a short
+  question and the long sentence that answers it ("What is the Schriever exercise?": 0.30, against a
+  sentence naming "the Schriever military exercise" among much else); a question about something else
+  shares a word or two with the corpus here and there, not in one sentence ("What is the capital of
+  Australia?": "capital" and "Australia" are in different sentences).
+
+A question with no history is off-topic when its relevance is below the floor and its words are not stated
+together; one with a history, when,
 besides, at least half of its content terms (and two or more) are unknown to the corpus. Off-topic, no
 reading is trusted.
 (Not trusting the question's own reading below the floor while its history's may still answer was tried:
@@ -25,6 +33,7 @@ instead of answered wrong, with its retrieval worse: level, not kept.)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,6 +47,10 @@ from rag.text import tokenize
 # for it?" after a question on a project whose funding the documents state) as a subject of its own.
 UNKNOWN_SHARE = 0.5
 MIN_UNKNOWN = 2
+# Below the floor, a question is on topic when one sentence uses this share of its content terms, and at least
+# MIN_SHARED of them (see the module's docstring).
+SHARED_SHARE = 0.75
+MIN_SHARED = 2
 
 
 def relevance(pool: Iterable[ScoredSentence]) -> float:
@@ -49,6 +62,14 @@ def unknown_terms(question: str, stats: TermStatistics) -> tuple[int, int]:
     """How many of `question`'s content terms no sentence of the corpus uses, and how many it has."""
     terms = set(tokenize([question])[0])
     return sum(t not in stats.df for t in terms), len(terms)
+
+
+def stated_together(question: str, stats: TermStatistics) -> bool:
+    """Whether one sentence of the corpus uses at least SHARED_SHARE of `question`'s content terms, and at
+    least MIN_SHARED of them."""
+    terms = set(tokenize([question])[0])
+    needed = max(MIN_SHARED, math.ceil(SHARED_SHARE * len(terms)))
+    return len(terms) >= needed and any(len(terms & tokens) >= needed for tokens in stats.sentence_tokens)
 
 
 def relevance_floor(relevances: list[float], answerable: list[bool], right: list[bool]) -> float:
@@ -73,6 +94,8 @@ class TopicCheck:
     def off_topic(self, question: str, alone_relevance: float, with_history: bool) -> bool:
         """Whether no reading of the question is to be trusted, with or without its history."""
         if alone_relevance >= self.floor or self.asks_expansion_of_known_abbreviation(question):
+            return False
+        if stated_together(question, self.stats):
             return False
         if not with_history:
             return True

@@ -12,7 +12,7 @@ from rag.candidates import TermStatistics
 from rag.chat import Turn
 from rag.evaluation.dataset import load_eval_set
 from rag.judge import DEFAULT_JUDGE_MODEL, FittedJudge, JudgeModelError, load_judge_model
-from rag.off_topic import TopicCheck, relevance_floor, unknown_terms
+from rag.off_topic import TopicCheck, relevance_floor, stated_together, unknown_terms
 from rag.service import QAComponents, load_components
 from rag.settings import Settings
 
@@ -75,6 +75,32 @@ def test_in_corpus_questions_clear_the_floor(components: QAComponents):
         judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
         assert judged.relevance >= answerer.relevance_floor
         assert not components.answerer.answer(question).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("What is the Schriever exercise?", "Schriever military exercise"),
+        ("Why is Ramstein far from threats?", "far away from the main strategic threat direction"),
+    ],
+)
+def test_a_question_below_the_floor_whose_words_one_sentence_states_together_is_answered(
+    components: QAComponents, question: str, quoted: str
+):
+    answerer = components.extractive
+    judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
+    assert judged.relevance < answerer.relevance_floor  # the cosine alone found it off-topic
+    assert stated_together(question, answerer.stats)
+    answer = components.answerer.answer(question)
+    assert not answer.abstained and quoted in answer.citations[0].quote
+
+
+def test_words_stated_together_means_most_of_the_question_in_one_sentence(components: QAComponents):
+    stats: TermStatistics = components.extractive.stats
+    assert stated_together("What is the Schriever exercise?", stats)  # both terms, one sentence
+    assert not stated_together("What is the capital of Australia?", stats)  # both in the corpus, apart
+    assert not stated_together("What year was the United Nations founded?", stats)  # two of four
+    assert not stated_together("What is Aquila?", stats)  # one term is not enough
 
 
 def test_the_floor_lies_midway_between_the_lowest_right_answer_and_the_unanswerable_below_it():
