@@ -81,7 +81,7 @@ NUMBER_WORDS = (
     r"hundred|thousand|dozens?|half|one|two|three|four|five|six|seven|eight|nine|ten"
 )
 # The roles someone may be named by ("a NATO official", "the Secretary General").
-_ROLES = (
+ROLES = (
     r"officials?|spokes(?:person|man|woman)|commanders?|ministers?|secretary general|president|director|chief|"
     r"officers?|ambassadors?|leaders?"
 )
@@ -104,7 +104,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     # Or someone named by role (a NATO official, the Secretary General).
     AnswerType.PERSON: re.compile(
         r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))+"
-        rf"|\b(?i:an?|the)\s+(?:[A-Z]+\s+|(?i:senior|top)\s+)?(?i:{_ROLES})\b"
+        rf"|\b(?i:an?|the)\s+(?:[A-Z]+\s+|(?i:senior|top)\s+)?(?i:{ROLES})\b"
     ),
     # A place after a locative preposition (in Ramstein, Germany; at Allied Air Command).
     AnswerType.PLACE: re.compile(r"\b(?:in|at|near|from)\s+((?:[A-Z][\w'’-]+)(?:(?:,\s|\s)(?:[A-Z][\w'’-]+))*)"),
@@ -120,7 +120,7 @@ transformation treaty union united university week
 """
 _NOT_PERSON = frozenset(_NOT_PERSON_WORDS.split())
 # A name-like phrase that ends with a role ("A NATO official") is a role, whatever opens it.
-_ROLE_END = re.compile(rf"(?:{_ROLES})$", re.I)
+_ROLE_END = re.compile(rf"(?:{ROLES})$", re.I)
 # Capitalised at the start of a sentence, these open a phrase, not a name ("In October", "The Hague").
 _PHRASE_OPENING = re.compile(
     r"(?:in|on|at|by|for|from|of|to|the|a|an|this|that|last|next|since|after|before|during|until)\b", re.I

@@ -2,10 +2,10 @@
 check (`rag/kind_check.py`).
 
 A count answers only when the question does not name it, it is not a label's number ("Article 5",
-`rag/labels.py`), and what it counts is of the class the question counts: "How many U.S. Air Force personnel
-are stationed there?" is not answered by "two considerations", nor "how many satellites" by "18 member
-states". What a number counts is the unit the count pattern of `rag/answer_types.py` reads after it, or else
-the plural noun right after it.
+`rag/labels.py`) nor, for "how many", a share ("more than half of active satellites"), and what it counts
+is of the class the question counts: "How many U.S. Air Force personnel are stationed there?" is not
+answered by "two considerations", nor "how many satellites" by "18 member states". What a number counts is
+the unit the count pattern of `rag/answer_types.py` reads after it, or else the noun right after it.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ _UNITS = {
     "members": "ally state country member nation",
     "satellites": "satellite spacecraft",
     "time": "year month week day decade",
-    "companies": "company firm",
+    "companies": "company firm vendor supplier provider contractor",
     "people": "people personnel person staff employee worker troop soldier",
     "projects": "project",
     "percent": "percent cent",
 }
+# A share ("half of active satellites") answers "what share", not "how many".
+_SHARE = re.compile(r"(?:a\s+)?(?:half|third|quarter)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
 
 
@@ -72,10 +74,11 @@ def count_check(question: str) -> Callable[[str], bool]:
     """A count the question does not name and not a label's number ("Article 5"), whose unit (if it states
     one of a known class) is what the question counts."""
     asked = counted_unit(question)
+    how_many = _HOW_MANY.search(question) is not None
 
     def states_count(text: str) -> bool:
         for value in find_values(text, AnswerType.COUNT, exclude=question):
-            if is_label(text, value):
+            if is_label(text, value) or (how_many and _SHARE.match(value.text)):
                 continue
             words = value.text.split()
             unit = _unit(words[-1]) if len(words) > 1 else _unit_after(text, value.end)

