@@ -41,8 +41,9 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from rag.answer_types import MONTH, ROLES, WHERE_QUESTION, AnswerType, expected_type, find_values
+from rag.answer_types import ROLES, WHERE_QUESTION, AnswerType, expected_type, find_values
 from rag.counts import count_check
+from rag.dates import date_check
 from rag.text import stem_words
 
 if TYPE_CHECKING:
@@ -234,7 +235,7 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if kind is AnswerType.COUNT:
         return count_check(question)
     if kind is AnswerType.DATE:
-        return lambda text: bool(find_values(text, kind, exclude=question)) or _states_day_or_month(text, question)
+        return date_check(question)
     if kind in _VALUE_KINDS:
         return lambda text: bool(find_values(text, kind, exclude=question))
     if kind is AnswerType.PERSON:
@@ -243,22 +244,6 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if labels is None:
         return None
     return lambda text: names_kind(text, labels, question, common)
-
-
-# A date without its year: a month or a season after a word that makes it one ("in October", "last February",
-# "this summer"; "May" alone is as often the verb), or a day of the week ("released Tuesday"). The date
-# pattern of `rag/answer_types.py` wants a year, and "when they meet in October" answers "when will they
-# sign?". Only this check reads them: the judge's signals keep the committed pattern.
-_DAY_OR_MONTH = re.compile(
-    rf"\b(?:(?i:in|on|by|until|till|since|from|last|next|this|early|late|mid-?)\s+(?:{MONTH}|(?:the\s+)?"
-    r"(?:spring|summer|autumn|winter))|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b",
-)
-
-
-def _states_day_or_month(text: str, question: str) -> bool:
-    """Whether `text` dates something by a month, a season or a weekday that `question` does not name."""
-    asked = question.lower()
-    return any(m.group().lower() not in asked for m in _DAY_OR_MONTH.finditer(text))
 
 
 # Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member

@@ -152,7 +152,7 @@ def test_which_numbers_count_nothing(text: str, label: bool) -> None:
 
 
 def test_a_month_alone_dates_only_after_a_word_that_makes_it_a_date():
-    check = answer_check("When will the ministers meet again?")
+    check = answer_check("When did the ministers agree to meet again?")
     assert check is not None
     assert check("Last October, the ministers agreed to meet again.")
     assert not check("May the ministers meet again soon.")  # "May" alone is as often the verb
@@ -232,6 +232,9 @@ NEAR_MISSES = [
     "How many U.S. Air Force personnel are stationed at the base in Germany?",
     # Who: the only sentence on offer names no one (a directorate launched an effort).
     "Who heads NATO's planning directorate?",
+    # About the future: the only dates on offer are of past events (the project's launch).
+    "When will STARLIFT conduct its first launch?",
+    "When will NORTHLINK be operational?",
 ]
 
 
