@@ -5,7 +5,9 @@ A count answers only when the question does not name it, it is not a label's num
 `rag/labels.py`) nor, for "how many", a share ("more than half of active satellites"), and what it counts
 is of the class the question counts: "How many U.S. Air Force personnel are stationed there?" is not
 answered by "two considerations", nor "how many satellites" by "18 member states". What a number counts is
-the unit the count pattern of `rag/answer_types.py` reads after it, or else the noun right after it.
+the unit the count pattern of `rag/answer_types.py` reads after it, or else the noun right after it; what a
+question counts is its first known unit, or else the noun its phrase ends with ("How many NATO exercises");
+"how long" counts time.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rag.text import stem_words
 # `rag/answer_types.py` reads after a number, plus other words for the same things ("spacecraft", "firm", "staff");
 # a plural is read by its stem.
 _UNITS = {
-    "members": "ally state country member nation",
+    "members": "ally state country member nation participant signatory partner contributor",
     "satellites": "satellite spacecraft",
     "time": "year month week day decade",
     "companies": "company firm vendor supplier provider contractor",
@@ -33,6 +35,7 @@ _UNITS = {
 }
 # A share ("half of active satellites") answers "what share", not "how many".
 _SHARE = re.compile(r"(?:a\s+)?(?:half|third|quarter)\b", re.I)
+_HOW_LONG = re.compile(r"\bhow long\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
 
 
@@ -46,10 +49,33 @@ def _unit(word: str) -> str | None:
     return _unit_stems().get(stem_words([word.lower()])[0])
 
 
+def _unit_or_noun(word: str) -> str:
+    """`word`'s class, or the word itself (by its stem) when it is of no known class ("exercises")."""
+    return _unit(word) or f"noun:{stem_words([word.lower()])[0]}"
+
+
 def counted_unit(question: str) -> str | None:
-    """The class of what a "how many" question counts (its first known unit among the next four words)."""
+    """What a question counts: "how long" counts time; "how many", its first known unit among the next
+    four words, or else the noun its phrase ends with ("How many NATO exercises ..." counts exercises)."""
+    if _HOW_LONG.search(question):
+        return "time"
     m = _HOW_MANY.search(question)
-    return next((u for u in map(_unit, m.group(1).split()) if u), None) if m else None
+    if m is None:
+        return None
+    known = next((u for u in map(_unit, m.group(1).split()) if u), None)
+    return known or _asked_noun(question[m.start(1) :])
+
+
+def _asked_noun(phrase: str) -> str | None:
+    """The noun that ends the phrase opening `phrase` ("NATO exercises included space" -> "noun:exercis")."""
+    from rag.kind_check import tagged  # spaCy's tagger, loaded on first use (rag.kind_check imports this module)
+
+    noun = None
+    for token in tagged(phrase):
+        if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM"):
+            break
+        noun = token.text if token.pos_ == "NOUN" else noun
+    return _unit_or_noun(noun) if noun else None
 
 
 # The word right after a bare number, when it is a noun ("two considerations", "on the one hand"): any word
@@ -63,11 +89,11 @@ _NOT_COUNTED = frozenset(_NOT_COUNTED_WORDS.split())
 
 
 def _unit_after(text: str, end: int) -> str | None:
-    """The class of the noun right after a bare number ("two considerations" -> "other"), or None."""
+    """The class of the noun right after a bare number ("two considerations" -> "noun:consider"), or None."""
     m = _NEXT_WORD.match(text, end)
     if m is None or m.group(1) in _NOT_COUNTED:
         return None
-    return _unit(m.group(1)) or "other"
+    return _unit_or_noun(m.group(1))
 
 
 def count_check(question: str) -> Callable[[str], bool]:
@@ -80,7 +106,7 @@ def count_check(question: str) -> Callable[[str], bool]:
         for value in find_values(text, AnswerType.COUNT, exclude=question):
             if is_label(text, value) or (how_many and _SHARE.match(value.text)):
                 continue
-            words = value.text.split()
+            words = value.text.replace("-", " ").split()  # "12-year": a count of years
             unit = _unit(words[-1]) if len(words) > 1 else _unit_after(text, value.end)
             if asked is None or unit is None or unit == asked:
                 return True

@@ -71,7 +71,7 @@ _PLACE = frozenset({"GPE", "LOC", "FAC", "ORG"})  # where something is: also a s
 _KINDS: dict[frozenset[str], str] = {
     _PERSON: "person people official expert leader commander general officer minister spokesperson spokesman "
     "spokeswoman author analyst chief president director ambassador scientist engineer astronaut founder "
-    "chairman chairwoman chair politician diplomat",
+    "chairman chairwoman chair politician diplomat head",
     _ORG: "company firm contractor manufacturer organisation organization agency institution body office "
     "think_tank supplier startup vendor university ministry department bank",
     _AREA: "city country nation town region capital continent island province",
@@ -239,6 +239,8 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if kind in _VALUE_KINDS:
         return lambda text: bool(find_values(text, kind, exclude=question))
     if kind is AnswerType.PERSON:
+        if _asks_role_holder(question):  # "Who is the commander of the CFSpCC?": a person's name
+            return lambda text: names_kind(text, _PERSON, question, common)
         return lambda text: names_kind(text, ANY_NAME, question, common) or _names_someone(text, question)
     labels = asked_labels(question)
     if labels is None:
@@ -255,3 +257,16 @@ def _names_someone(text: str, question: str) -> bool:
     """Whether `text` names someone by a role or a group that `question` does not name."""
     asked = question.lower()
     return any(m.group().lower() not in asked for m in _SOMEONE.finditer(text))
+
+
+_ROLE_HOLDER = re.compile(
+    r"^\s*who\s+(?:is|was|are|were|will be|has been)\s+(?:the\s+|a\s+|an\s+)?(?:current\s+|new\s+|former\s+)?"
+    r"([a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_role_holder(question: str) -> bool:
+    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?")."""
+    m = _ROLE_HOLDER.match(question)
+    return m is not None and _LABELS.get(m.group(1).lower()) == _PERSON

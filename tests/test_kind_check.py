@@ -116,6 +116,28 @@ def test_a_bare_number_counts_the_noun_after_it():
     assert check("Two of them serve there.")  # "of" is not what the number counts
 
 
+def test_a_count_counts_what_the_question_counts_even_of_no_known_class():
+    exercises = answer_check("How many NATO exercises included space in 2024?")
+    assert exercises is not None
+    assert not exercises("The project currently includes 14 NATO Allies.")  # Allies are no exercises
+    assert exercises("Space featured in two exercises.") and exercises("There were 12 in all.")
+    long = answer_check("How long is the strategy meant to last?")  # "how long" counts time
+    assert long is not None
+    assert not long("It helps the 32 alliance members.")
+    assert long("During the 12-year combat mission of NATO.")
+    signatories = answer_check("How many signatories does the memorandum have?")
+    assert signatories is not None and signatories("17 NATO Allies signed it.")  # another word for members
+
+
+def test_who_holds_a_persons_role_is_answered_by_a_persons_name():
+    check = answer_check("Who is the commander of the Combined Force Space Component Command?")
+    assert check is not None
+    assert not check("In October 2020, Defence Ministers decided to establish the centre.")  # a group
+    assert check("General Jane Smith commands it.")
+    loose = answer_check("Who decided to establish the centre?")  # any name, role or group
+    assert loose is not None and loose("In October 2020, Defence Ministers decided to establish the centre.")
+
+
 def test_a_name_counts_by_a_word_of_its_own():
     common = lower_case_words(["The alliance and its allies met.", "Ministers of the alliance spoke."])
     question = "What was the name of the first satellite NATO launched?"
@@ -235,6 +257,9 @@ NEAR_MISSES = [
     # About the future: the only dates on offer are of past events (the project's launch).
     "When will STARLIFT conduct its first launch?",
     "When will NORTHLINK be operational?",
+    # A count of something else (Allies, not exercises); a group, not the person holding a role.
+    "How many NATO exercises included space in 2024?",
+    "Who is the commander of the Combined Force Space Component Command?",
 ]
 
 
