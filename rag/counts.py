@@ -2,12 +2,13 @@
 check (`rag/kind_check.py`).
 
 A count answers only when the question does not name it, it is not a label's number ("Article 5",
-`rag/labels.py`) nor, for "how many", a share ("more than half of active satellites"), and what it counts
-is of the class the question counts: "How many U.S. Air Force personnel are stationed there?" is not
-answered by "two considerations", nor "how many satellites" by "18 member states". What a number counts is
-the unit the count pattern of `rag/answer_types.py` reads after it, or else the noun right after it; what a
-question counts is its first known unit, or else the noun its phrase ends with ("How many NATO exercises");
-"how long" counts time.
+`rag/labels.py`), and what it counts is of the class the question counts: "How many U.S. Air Force
+personnel are stationed there?" is not answered by "two considerations", nor "how many satellites" by "18
+member states". What a number counts is the unit the count pattern of `rag/answer_types.py` reads after
+it, or else the noun right after it; what a question counts is its first known unit, or else the noun its
+phrase ends with ("How many NATO exercises"); "how long" counts time. Two nouns of no known class may name
+the same things ("How many walruses ...?", "412 animals"), so only a known class tells a count of
+something else.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ _UNITS = {
     "projects": "project",
     "percent": "percent cent",
 }
-# A share ("half of active satellites") answers "what share", not "how many".
-_SHARE = re.compile(r"(?:a\s+)?(?:half|third|quarter)\b", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
 
@@ -96,19 +95,24 @@ def _unit_after(text: str, end: int) -> str | None:
     return _unit_or_noun(m.group(1))
 
 
+def _both_nouns(asked: str, unit: str) -> bool:
+    """Whether neither is of a known class: "412 animals" may count walruses (a word for the same things,
+    or a wider one); "14 NATO Allies" counts no exercises."""
+    return asked.startswith("noun:") and unit.startswith("noun:")
+
+
 def count_check(question: str) -> Callable[[str], bool]:
     """A count the question does not name and not a label's number ("Article 5"), whose unit (if it states
     one of a known class) is what the question counts."""
     asked = counted_unit(question)
-    how_many = _HOW_MANY.search(question) is not None
 
     def states_count(text: str) -> bool:
         for value in find_values(text, AnswerType.COUNT, exclude=question):
-            if is_label(text, value) or (how_many and _SHARE.match(value.text)):
+            if is_label(text, value):
                 continue
             words = value.text.replace("-", " ").split()  # "12-year": a count of years
             unit = _unit(words[-1]) if len(words) > 1 else _unit_after(text, value.end)
-            if asked is None or unit is None or unit == asked:
+            if asked is None or unit is None or unit == asked or _both_nouns(asked, unit):
                 return True
         return False
 
