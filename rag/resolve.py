@@ -198,7 +198,7 @@ class Resolver:
                     read_as=read_as,
                 )
             )
-        if previous is not None and not repeats:  # a new subject: the previous questions name the old one
+        if previous is not None and not repeats:  # (a question that is only a new subject: see above)
             query = self._join(" ".join(previous_user_questions(history, CONTEXT_QUESTIONS)), read)
             readings.append(
                 # No closeness bonus here (only the previous_answer reading gets `near`): the committed judge
