@@ -204,7 +204,8 @@ class ExtractiveAnswerer:
         judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
-        if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1):
+        pool = (c.sentence_id for c in alone.pool)
+        if check.off_topic(alone.reading.query, alone.relevance, with_history=len(judged) > 1, pool=pool):
             return replace(alone, candidates=[], confidence=0.0, off_topic=True)
         if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
             return replace(alone, candidates=[], confidence=0.0, no_referent=True)

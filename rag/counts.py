@@ -53,6 +53,7 @@ def _unit_or_noun(word: str) -> str:
     return _unit(word) or f"noun:{stem_words([word.lower()])[0]}"
 
 
+@lru_cache(maxsize=4096)
 def counted_unit(question: str) -> str | None:
     """What a question counts: "how long" counts time; "how many", its first known unit among the next
     four words, or else the noun its phrase ends with ("How many NATO exercises ..." counts exercises)."""

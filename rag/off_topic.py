@@ -15,7 +15,7 @@ reading is trusted, the question is checked against the corpus itself, with two 
   about a subject of its own that the documents do not know ("the Eiffel Tower"), and the history's subject
   cannot stand in for it.
 
-- **words stated together**: below the floor, a question is still on topic when one sentence of the corpus
+- **words stated together**: below the floor, a question is still on topic when one sentence it retrieves
   uses at least three quarters of its content terms (two at least). MiniLM's cosine is low between a short
   question and the long sentence that answers it ("What is the Schriever exercise?": 0.30, against a
   sentence naming "the Schriever military exercise" among much else); a question about something else
@@ -64,12 +64,12 @@ def unknown_terms(question: str, stats: TermStatistics) -> tuple[int, int]:
     return sum(t not in stats.df for t in terms), len(terms)
 
 
-def stated_together(question: str, stats: TermStatistics) -> bool:
-    """Whether one sentence of the corpus uses at least SHARED_SHARE of `question`'s content terms, and at
-    least MIN_SHARED of them."""
+def stated_together(question: str, sentences: Iterable[frozenset[str]]) -> bool:
+    """Whether one of `sentences` (their content terms) uses at least SHARED_SHARE of `question`'s content
+    terms, and at least MIN_SHARED of them."""
     terms = set(tokenize([question])[0])
     needed = max(MIN_SHARED, math.ceil(SHARED_SHARE * len(terms)))
-    return len(terms) >= needed and any(len(terms & tokens) >= needed for tokens in stats.sentence_tokens)
+    return len(terms) >= needed and any(len(terms & tokens) >= needed for tokens in sentences)
 
 
 def relevance_floor(relevances: list[float], answerable: list[bool], right: list[bool]) -> float:
@@ -91,11 +91,14 @@ class TopicCheck:
     floor: float
     stats: TermStatistics
 
-    def off_topic(self, question: str, alone_relevance: float, with_history: bool) -> bool:
-        """Whether no reading of the question is to be trusted, with or without its history."""
+    def off_topic(self, question: str, alone_relevance: float, with_history: bool, pool: Iterable[int] = ()) -> bool:
+        """Whether no reading of the question is to be trusted, with or without its history. `pool`: the
+        sentences the question alone retrieved, where its words may be stated together (the lexical half of
+        retrieval finds a sentence sharing its rare words; a scan of the whole corpus would cost seconds on
+        millions of sentences)."""
         if alone_relevance >= self.floor or self.asks_expansion_of_known_abbreviation(question):
             return False
-        if stated_together(question, self.stats):
+        if stated_together(question, (self.stats.sentence_tokens[i] for i in pool)):
             return False
         if not with_history:
             return True

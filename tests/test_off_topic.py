@@ -90,17 +90,18 @@ def test_a_question_below_the_floor_whose_words_one_sentence_states_together_is_
     answerer = components.extractive
     judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
     assert judged.relevance < answerer.relevance_floor  # the cosine alone found it off-topic
-    assert stated_together(question, answerer.stats)
+    pool = [answerer.stats.sentence_tokens[c.sentence_id] for c in judged.pool]  # what it retrieved
+    assert stated_together(question, pool)
     answer = components.answerer.answer(question)
     assert not answer.abstained and quoted in answer.citations[0].quote
 
 
 def test_words_stated_together_means_most_of_the_question_in_one_sentence(components: QAComponents):
     stats: TermStatistics = components.extractive.stats
-    assert stated_together("What is the Schriever exercise?", stats)  # both terms, one sentence
-    assert not stated_together("What is the capital of Australia?", stats)  # both in the corpus, apart
-    assert not stated_together("What year was the United Nations founded?", stats)  # two of four
-    assert not stated_together("What is Aquila?", stats)  # one term is not enough
+    assert stated_together("What is the Schriever exercise?", stats.sentence_tokens)  # both terms, one sentence
+    assert not stated_together("What is the capital of Australia?", stats.sentence_tokens)  # both in the corpus, apart
+    assert not stated_together("What year was the United Nations founded?", stats.sentence_tokens)  # two of four
+    assert not stated_together("What is Aquila?", stats.sentence_tokens)  # one term is not enough
 
 
 def test_the_floor_lies_midway_between_the_lowest_right_answer_and_the_unanswerable_below_it():
