@@ -165,11 +165,9 @@ class ExtractiveAnswerer:
         if not chosen:
             reason = self._abstention_reason(judged)
             return abstention(reading.question, confidence, reading.source, reason, reading.read_as)
-        conflict_policy = ConflictPolicy(
-            self.settings.min_conflict_score, self.settings.conflict_ratio, self.settings.conflict_similarity
-        )
+        conflicts, asks, asked = ConflictPolicy.of(self.settings), reading.asks, reading.type_question
         chosen, disagreements = add_disagreeing_quotes(
-            self.index, chosen, candidates, conflict_policy, reading.asks, reading.type_question
+            self.index, chosen, candidates, conflicts, asks, asked, judged.candidates
         )
         citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
         return Answer(

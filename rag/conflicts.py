@@ -9,6 +9,12 @@ framework space strategy" against "the NATO Commercial Space Strategy") is about
 must bear on what the other quote affirms: the words it negates are stated there ("does not have a space
 strategy" against "adopted the first framework space strategy"; not "without stifling innovation").
 Then the two are quoted side by side and reported in `conflicts`.
+
+A yes-or-no question is also answered "no" by a denial in its own words: "Has NATO adopted a space
+strategy?" by "NATO currently does not have a space strategy", which negates two of the question's terms.
+Such a denial, from another document than an answer that affirms, is the other side of the answer however
+low the judge puts it (it scores a denial as if it were a statement about something else: 0.04 for that
+one). It is looked for in every judged candidate of the reading, at `min_denial_probability` or above.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import TYPE_NOUN, AnswerType, asked_date_part, values_agree
+from rag.answer_types import TYPE_NOUN, AnswerType, asked_date_part, is_polar, values_agree
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.selection import overlaps, quote_text, values_of
+from rag.settings import Settings
 from rag.text import tokenize
 
 # Values two sources can state differently for the same thing, and what the answer calls them.
@@ -38,6 +45,8 @@ _CLAUSE_END = re.compile(r"[,;:.?!()“”\"]")
 # A denial bears on the other quote's claim when this many of the words it negates are stated there (or
 # all of them, when it negates fewer).
 _SHARED_DENIED_WORDS = 2
+# A denial answers a yes-or-no question "no" when this many of the words it negates are the question's.
+_ASKED_DENIED_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,16 @@ class ConflictPolicy:
     min_probability: float  # both sides must be judged at least this likely to answer
     ratio: float  # the second side must reach this share of the first side's probability
     similarity: float  # cosine of the two sentences: about the same thing
+    min_denial_probability: float = 1.0  # a "no" to a yes-or-no question, in its words: at least this likely
+
+    @classmethod
+    def of(cls, settings: Settings) -> ConflictPolicy:
+        return cls(
+            settings.min_conflict_score,
+            settings.conflict_ratio,
+            settings.conflict_similarity,
+            settings.min_denial_score,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +102,14 @@ def denies_claim_of(denying: str, affirming: str) -> bool:
     )
 
 
+def says_no(denying: str, affirming: str, asked: frozenset[str]) -> bool:
+    """Whether `denying` answers "no" where `affirming` answers "yes" to a yes-or-no question whose content
+    terms are `asked`: it negates what `affirming` states, and the words it negates include the question's."""
+    return denies_claim_of(denying, affirming) and any(
+        len(scope & asked) >= _ASKED_DENIED_WORDS for scope in denied_words(denying)
+    )
+
+
 def disagreement_kind(
     index: CorpusIndex, a: ScoredSentence, b: ScoredSentence, asks: AnswerType, type_question: str, similarity: float
 ) -> AnswerType | None:
@@ -111,9 +138,11 @@ def add_disagreeing_quotes(
     policy: ConflictPolicy,
     asks: AnswerType,
     type_question: str,
+    judged: list[ScoredSentence] | None = None,
 ) -> tuple[list[ScoredSentence], list[Disagreement]]:
     """Look among strong candidates from other documents for one that disagrees with the best quote.
-    Such a quote is added (if not already chosen) and the pair reported."""
+    Such a quote is added (if not already chosen) and the pair reported. For a yes-or-no question with no
+    such quote, look among every `judged` candidate for the other answer in the question's words."""
     best = chosen[0]
     floor = max(policy.min_probability, policy.ratio * best.score)
     disagreements: list[Disagreement] = []
@@ -130,4 +159,34 @@ def add_disagreeing_quotes(
         if cand not in chosen:
             chosen = [*chosen, cand]
         disagreements.append(Disagreement(kind, best, cand))
+    if not disagreements and judged and asks is AnswerType.OTHER and is_polar(type_question):
+        return _with_other_answer(index, chosen, judged, policy, type_question)
     return chosen, disagreements
+
+
+def _with_other_answer(
+    index: CorpusIndex,
+    chosen: list[ScoredSentence],
+    judged: list[ScoredSentence],
+    policy: ConflictPolicy,
+    question: str,
+) -> tuple[list[ScoredSentence], list[Disagreement]]:
+    """`chosen` with the first of `judged` (best first) from another document that says no where the best
+    quote says yes to the yes-or-no `question`, or yes where it says no, and that pair; else `chosen` alone."""
+    best = chosen[0]
+    asked = frozenset(tokenize([question])[0])
+    text_best = quote_text(index, best)
+    for cand in judged:
+        if cand.score < policy.min_denial_probability:
+            break
+        if cand.doc_id == best.doc_id or any(overlaps(cand, c) for c in chosen):
+            continue
+        if (
+            float(index.sentence_vectors[best.sentence_id] @ index.sentence_vectors[cand.sentence_id])
+            < policy.similarity
+        ):
+            continue
+        text = quote_text(index, cand)
+        if says_no(text, text_best, asked) or says_no(text_best, text, asked):
+            return [*chosen, cand], [Disagreement(AnswerType.OTHER, best, cand)]
+    return chosen, []

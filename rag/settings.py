@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Both sides of a disagreement must be judged at least this likely to answer: strong evidence.",
     )
+    min_denial_score: float = Field(
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="A denial in a yes-or-no question's own words is the other side of an affirming answer "
+        "when judged at least this likely (rag/conflicts.py).",
+    )
     conflict_similarity: float = Field(
         0.6, ge=-1.0, le=1.0, description="Two quotes disagree only if this close in meaning (cosine)."
     )

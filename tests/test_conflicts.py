@@ -7,9 +7,11 @@ from dataclasses import replace
 import pytest
 
 from rag.answer_types import AnswerType, asked_date_part, values_agree
+from rag.answering import ExtractiveAnswerer
 from rag.candidates import ScoredSentence
-from rag.conflicts import denied_words, denies_claim_of, disagreement_kind
+from rag.conflicts import denied_words, denies_claim_of, disagreement_kind, says_no
 from rag.service import QAComponents
+from rag.text import tokenize
 
 AFFIRMS = "In June 2019, NATO member states adopted the first framework space strategy."
 DENIES = "NATO currently does not have a space strategy, space rationale, or joint space tactics."
@@ -30,6 +32,55 @@ ASIDE = "NATO will offer a platform to advance standardization, without stifling
 )
 def test_a_denial_must_bear_on_what_the_other_quote_affirms(denying, affirming, expected):
     assert denies_claim_of(denying, affirming) is expected
+
+
+def _terms(question: str) -> frozenset[str]:
+    return frozenset(tokenize([question])[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "denying", "affirming", "expected"),
+    [
+        ("Has NATO adopted a space strategy?", DENIES, AFFIRMS, True),
+        ("Has NATO adopted a space strategy?", AFFIRMS, DENIES, False),  # the affirmation says no "no"
+        ("Has NATO adopted a space strategy?", ASIDE, AFFIRMS, False),  # negates none of the question's words
+        # It denies what the other affirms, but not what the question asks: no answer to it.
+        ("Does NATO own satellites?", "NATO does not have a space strategy.", AFFIRMS, False),
+        (
+            "Will NATO put weapons in space?",
+            "The Alliance has no intention to put weapons in space.",
+            "NATO will put weapons in space.",
+            True,
+        ),
+    ],
+)
+def test_a_no_to_a_yes_or_no_question_negates_its_own_words(question, denying, affirming, expected):
+    assert says_no(denying, affirming, _terms(question)) is expected
+
+
+def test_a_denial_in_the_questions_words_is_the_other_side_however_low_it_is_judged(components: QAComponents):
+    """ "Has NATO adopted a space strategy?": one document says its member states adopted the first framework
+    space strategy, another that NATO does not have one. The judge puts the denial far below the conflict
+    floor; the answer still sets the two side by side."""
+    question = "Has NATO adopted a space strategy?"
+    answerer = components.answerer
+    judged = answerer.best_reading(question, None, answerer.settings.answer_passages)
+    denial = next(
+        c for c in judged.candidates if "does not have a space strategy" in answerer.index.sentences[c.sentence_id].text
+    )
+    assert denial.score < answerer.settings.min_conflict_score
+    answer = answerer.answer(question)
+    assert "adopted the first framework space strategy" in answer.citations[0].quote
+    assert len(answer.conflicts) == 1
+    sides = [answer.citations[i - 1] for i in answer.conflicts[0].citations]
+    assert "does not have a space strategy" in sides[1].quote
+    assert sides[0].doc_id != sides[1].doc_id
+    assert answer.answer.startswith("The sources disagree")
+    # Asked for more than the judge gives it, the denial is not looked for.
+    strict = answerer.settings.model_copy(update={"min_denial_score": denial.score + 0.01})
+    one_sided = ExtractiveAnswerer(answerer.retriever, strict).answer(question)
+    assert one_sided.conflicts == []
+    assert not any("does not have a space strategy" in c.quote for c in one_sided.citations)
 
 
 def test_what_a_negation_denies_ends_with_its_clause():
