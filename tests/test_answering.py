@@ -117,15 +117,15 @@ def test_abstains_on_an_in_domain_question_far_from_anything_the_documents_say(c
 # questions the documents do not answer still get a quote on the same topic. Strict: when the answerer learns
 # to abstain on them, this test fails and must be updated.
 @pytest.mark.xfail(strict=True, reason="in-domain unanswerable questions look answerable to the scorer")
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the orbit altitude of the Aquila satellites?",
-        "Who commands the NATO Space Operations Centre at Ramstein?",
-    ],
-)
-def test_abstains_on_in_domain_questions_the_documents_do_not_answer(components, question):
-    assert components.answerer.answer(question).abstained
+def test_abstains_on_in_domain_questions_the_documents_do_not_answer(components):
+    assert components.answerer.answer("What is the orbit altitude of the Aquila satellites?").abstained
+
+
+def test_abstains_when_no_one_holding_the_asked_role_is_named(components):
+    """A strict expected failure until "Who commands ...?" asked for a person's name (rag/kind_check.py): the
+    on-topic "Defence Ministers decided to establish a NATO Space Operations Centre ..." was quoted."""
+    answer = components.answerer.answer("Who commands the NATO Space Operations Centre at Ramstein?")
+    assert answer.abstained and answer.abstention_reason == "kind_not_stated"
 
 
 def test_corroborating_quotes_come_from_several_documents(components):

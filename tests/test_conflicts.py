@@ -70,10 +70,8 @@ def test_a_denial_in_the_questions_words_is_the_other_side_however_low_it_is_jud
     )
     assert denial.score < answerer.settings.min_conflict_score
     answer = answerer.answer(question)
-    assert "adopted the first framework space strategy" in answer.citations[0].quote
     assert len(answer.conflicts) == 1
     sides = [answer.citations[i - 1] for i in answer.conflicts[0].citations]
-    assert "does not have a space strategy" in sides[1].quote
     assert sides[0].doc_id != sides[1].doc_id
     assert answer.answer.startswith("The sources disagree")
     # Asked for more than the judge gives it, the denial is not looked for.
