@@ -3,12 +3,14 @@ weights: a question of a category with n questions weighs N / (categories * n)),
 where every question's pairs weigh alike (dev has 47 fact questions and 13 paraphrases, so the fitted
 ranker learns mostly what ranks the answer of a fact question first).
 
-    RAG_RERANK_DEPTH=20 RAG_KIND_CHECK=false .venv/bin/python eval/judge_category_balance.py --out /tmp/balanced.json [--answerability]
+    RAG_RERANK_DEPTH=20 RAG_KIND_CHECK=false .venv/bin/python eval/judge_category_balance.py \
+        --out /tmp/balanced.json [--answerability]
 
 Writes the balanced judge to --out (never over rag/judge_model.json) and prints its cross-validated dev
-figures; then score the tuning-side splits with it (`RAG_JUDGE_MODEL=/tmp/balanced.json .venv/bin/rag eval --split train --no-peer`: train's questions are never fitted on). With --answerability the
-answerability model (which turns the best candidate's score into a probability) is weighted too; without it,
-only the ranker.
+figures. It was worse on every one of them, so it was not scored further (it could be, on the training
+questions that a dev fit never sees: `RAG_JUDGE_MODEL=/tmp/balanced.json .venv/bin/rag eval --split train
+--no-peer`). With --answerability the answerability model (which turns the best candidate's score into a
+probability) is weighted too; without it, only the ranker.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def main() -> None:
     judge_fit.fit_model = fit_model
     components = load_components(Settings(), progress=False)
     meta = judge_fit.fit_judge(components, items, [dev], args.out)
-    for key in ("ranker_C", "answerability_C", "cv_hit@1", "cv_best_candidate_auc", "cv_operating_point", "cv_by_category"):
+    shown = ("ranker_C", "answerability_C", "cv_hit@1", "cv_best_candidate_auc", "cv_operating_point", "cv_by_category")
+    for key in shown:
         print(key, meta[key])
     print("relevance_floor", meta["relevance_floor"])
 

@@ -165,9 +165,9 @@ class ExtractiveAnswerer:
         if not chosen:
             reason = self._abstention_reason(judged)
             return abstention(reading.question, confidence, reading.source, reason, reading.read_as)
-        conflicts, asks, asked = ConflictPolicy.of(self.settings), reading.asks, reading.type_question
+        conflict_policy, asks, asked = ConflictPolicy.of(self.settings), reading.asks, reading.type_question
         chosen, disagreements = add_disagreeing_quotes(
-            self.index, chosen, candidates, conflicts, asks, asked, judged.candidates
+            self.index, chosen, candidates, conflict_policy, asks, asked, judged.candidates
         )
         citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
         return Answer(

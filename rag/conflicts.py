@@ -104,10 +104,13 @@ def denies_claim_of(denying: str, affirming: str) -> bool:
 
 def says_no(denying: str, affirming: str, asked: frozenset[str]) -> bool:
     """Whether `denying` answers "no" where `affirming` answers "yes" to a yes-or-no question whose content
-    terms are `asked`: it negates what `affirming` states, and the words it negates include the question's."""
-    return denies_claim_of(denying, affirming) and any(
-        len(scope & asked) >= _ASKED_DENIED_WORDS for scope in denied_words(denying)
-    )
+    terms are `asked`: it negates what `affirming` states, the words it negates include the question's, and
+    `affirming` states those ("no intention to put weapons in space" says no to "Will NATO put weapons in
+    space?" against "NATO will put weapons in space", not against "Russia is developing space weapons")."""
+    if not denies_claim_of(denying, affirming):
+        return False
+    stated = frozenset(tokenize([affirming])[0])
+    return any(len(scope & asked) >= _ASKED_DENIED_WORDS and scope & asked <= stated for scope in denied_words(denying))
 
 
 def disagreement_kind(

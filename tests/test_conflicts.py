@@ -52,6 +52,13 @@ def _terms(question: str) -> frozenset[str]:
             "NATO will put weapons in space.",
             True,
         ),
+        # It denies what the other states ("space weapons"), but the other does not say yes to the question.
+        (
+            "Will NATO put weapons in space?",
+            "The Alliance has no intention to put weapons in space.",
+            "Russia is developing space weapons.",
+            False,
+        ),
     ],
 )
 def test_a_no_to_a_yes_or_no_question_negates_its_own_words(question, denying, affirming, expected):
