@@ -174,6 +174,7 @@ class Resolver:
             return [alone]
         anchors = self.quoted_sentences(quotes)
         near = self.neighbourhood(anchors)
+        said_words = tuple(frozenset(words) for words in tokenize(quotes))  # read by the readings that hold quotes
         repeats = previous is not None and repeats_previous_question(question)
         if repeats:
             # "And for APSS?" asks only what the previous question asked, about a new subject: every reading
@@ -220,14 +221,13 @@ class Resolver:
                     anchors,
                     source="previous_answer",
                     said=tuple(quotes),
-                    said_words=tuple(frozenset(words) for words in tokenize(quotes)),
+                    said_words=said_words,
                     near=near,
                     read_as=read_as,
                 )
             )
         if repeats:
             subject = frozenset(tokenize([ELLIPTIC_START.sub("", read, count=1)])[0])  # "What about France?": France
-            said_words = tuple(frozenset(words) for words in tokenize(quotes))
             readings = [
                 replace(
                     r,
