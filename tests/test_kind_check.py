@@ -148,6 +148,31 @@ def test_who_holds_a_role_asked_with_its_verb_is_answered_by_a_persons_name(ques
     assert check("General Jane Smith has led the centre since 2024.")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who was NATO Secretary General when the strategy was released?",  # a name before the role
+        "Who is the Supreme Allied Commander Transformation?",  # a name after it
+        "Who is the Allied Air Command commander at Ramstein?",
+        "Who is NATO's chief scientist?",
+    ],
+)
+def test_a_role_named_with_its_organisation_is_answered_by_a_persons_name(question):
+    check = answer_check(question)
+    assert check is not None
+    assert not check("In October 2020, Defence Ministers decided to establish the centre.")
+    assert check("General Jane Smith has led the centre since 2024.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who is paying for it?", "Who is responsible for the head office?", "Who are the NATO member countries in it?"],
+)
+def test_who_is_without_a_persons_role_is_answered_by_a_group_too(question):
+    check = answer_check(question)
+    assert check is not None and check("In October 2020, Defence Ministers decided to establish the centre.")
+
+
 @pytest.mark.parametrize("question", ["Who leads the work on it?", "Who commandeered the ship?"])
 def test_other_who_verbs_are_answered_by_a_group_too(question):
     check = answer_check(question)
@@ -277,6 +302,7 @@ NEAR_MISSES = [
     "How many NATO exercises included space in 2024?",
     "Who is the commander of the Combined Force Space Component Command?",
     "Who commands Allied Air Command?",  # the same, asked with the role's verb
+    "Who is the Allied Air Command commander at Ramstein?",  # the same, the role named after its command
 ]
 
 
