@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 
 from api.batching import MicroBatcher, install_batching
 from api.errors import NotReady
-from rag import kind_check
+from rag import nlp
 from rag.service import QAComponents, load_components
 from rag.settings import Settings
 
@@ -82,7 +82,7 @@ class ServiceState:
                 self.model_thread.batcher = install_batching(components, self.settings)
             components.extractive.answer(_WARM_UP_QUESTION)  # no chat-model call in generative mode
             if self.settings.kind_check:
-                kind_check.warm_up()  # spaCy's pipelines, loaded on first use otherwise
+                nlp.warm_up()  # spaCy's pipelines, loaded on first use otherwise
         except Exception as exc:  # reported by /readyz and every route, and logged with its traceback
             logger.exception("loading the index failed")
             self.error = f"loading the index failed: {exc}"

