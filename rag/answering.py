@@ -34,7 +34,7 @@ from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.off_topic import TopicCheck, relevance
 from rag.referent import points_without_naming
-from rag.resolve import ResolvedQuestion, Resolver, without_parallel_reading
+from rag.resolve import ResolvedQuestion, Resolver, answering_earlier, earlier_questions, without_parallel_reading
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, defining, select_quotes
 from rag.settings import Settings
@@ -155,12 +155,7 @@ class ExtractiveAnswerer:
             definitions = defining(self.index, pool, reading.type_question)
             if definitions:  # what an abbreviation stands for, read from the documents' own definition of it
                 candidates, threshold, confidence = definitions, 0.0, 1.0
-        policy = SelectionPolicy(
-            threshold,
-            self.settings.corroboration_ratio,
-            self.settings.max_quotes,
-            self.settings.min_quote_probability,
-        )
+        policy = SelectionPolicy.of(self.settings, threshold)
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         if not chosen:
             reason = self._abstention_reason(judged)
@@ -198,8 +193,10 @@ class ExtractiveAnswerer:
         readings = self.resolver.readings(question, history)
         if self.settings.kind_check and len(readings) > 1:
             readings = without_parallel_reading(readings, self.wording.answer_check(question))
-        vectors = self.retriever.embedder.encode([r.query for r in readings])
-        judged = [self.judge_reading(r, v, k) for r, v in zip(readings, vectors, strict=True)]
+        earlier = {i: t for i, r in enumerate(readings) if (t := earlier_questions(r, readings[0]))}
+        vectors = self.retriever.embedder.encode([r.query for r in readings] + list(earlier.values()))
+        before = dict(zip(earlier, vectors[len(readings) :], strict=True))
+        judged = [self.judge_reading(r, vectors[i], k, before.get(i)) for i, r in enumerate(readings)]
         alone = judged[0]
         check = TopicCheck(self.relevance_floor, self.stats)
         pool = (c.sentence_id for c in alone.pool)
@@ -246,8 +243,11 @@ class ExtractiveAnswerer:
         ]
         return first, JudgeQuestion(reading.query, reading.asks, reading.content_terms), candidates
 
-    def judge_reading(self, reading: ResolvedQuestion, vector: np.ndarray, k: int) -> JudgedReading:
-        """Retrieve for `reading`, judge every candidate, and re-rank the passages by their best candidate."""
+    def judge_reading(
+        self, reading: ResolvedQuestion, vector: np.ndarray, k: int, before: np.ndarray | None = None
+    ) -> JudgedReading:
+        """Retrieve for `reading`, judge every candidate, and re-rank the passages by their best candidate;
+        with `before`, the earlier questions' vector, leave out what answers them (`answering_earlier`)."""
         first, question, candidates = self.candidate_pool(reading, vector)
         closest = relevance(c.scored for c in candidates)
         if reading.source == "previous_answer" or reading.new_subject:
@@ -261,6 +261,7 @@ class ExtractiveAnswerer:
             candidates = [c for c, left_out in zip(candidates, out, strict=True) if not left_out]
         probabilities = self.judge.judge(question, candidates) if candidates else []
         judged = [replace(c.scored, score=p) for c, p in zip(candidates, probabilities, strict=True)]
+        judged = answering_earlier(judged, self.index.sentence_vectors, before) if before is not None else judged
         best: dict[int, float] = {}
         for c in ranked(judged, keep_extended=True):
             best.setdefault(c.sentence_id, c.score)

@@ -7,7 +7,9 @@ best quote the judge trusts most (`rag/answering.py`). The readings are:
 
 - the question alone;
 - the question with the previous user questions (the last two: the subject usually sits there, or one
-  question further back in a chain of follow-ups);
+  question further back in a chain of follow-ups); a sentence closer in meaning to those questions alone
+  than to them read with the question answers them, not the question, and is set aside
+  (`answering_earlier`);
 - the question with the previous answer's quotes (the referent of "it" may be named only in the answer);
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
@@ -31,11 +33,13 @@ quoted sentence and everything else.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from rag.answer_types import AnswerType, expected_type, is_polar
+import numpy as np
+
+from rag.answer_types import AnswerType, expected_type
+from rag.candidates import ScoredSentence
 from rag.chat import (
     ELLIPTIC_START,
     Turn,
@@ -49,7 +53,9 @@ from rag.citations import ReadWith
 from rag.index_store import CorpusIndex
 from rag.referent import repeats_previous_question
 from rag.retrieval import validate_question
+from rag.sentence_vectors import SentenceVectors
 from rag.text import squash_whitespace, tokenize
+from rag.wording import as_question
 
 # A follow-up's candidates include the sentences this close to what the previous answer quoted.
 FOLLOW_UP_REACH = 2
@@ -60,6 +66,8 @@ ANCHOR_CLOSENESS = 0.0
 # missing from that quote: the same wording, nearly, or a part of it. One that quotes it and goes on to say
 # more (a quote extended with the next sentence, "It currently includes 13 Allies: ...") is not an echo.
 ECHO_NEW_WORDS = 0.15
+# How much closer to the earlier questions alone a candidate answering them is (cosine; `answering_earlier`).
+EARLIER_MARGIN = 0.05
 # How many of the latest user questions the previous-question reading carries. In a chain ("What is
 # NORTHLINK?", "When was it launched?", "How many Allies does it include?") the subject is often named two
 # questions back.
@@ -121,20 +129,6 @@ class ResolvedQuestion:
     @property
     def content_terms(self) -> int:
         return len(set(tokenize([self.terms_of])[0]))
-
-
-_ASKING = re.compile(r"^\s*(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
-
-
-def as_question(text: str) -> str:
-    """`text` ending in a question mark when it asks something and ends with no mark of its own ("how much did
-    Luxembourg pay for 3SAS" -> "...3SAS?"): the embedding model reads the two differently (cosine to the
-    sentence that answers: 0.59 without the mark, 0.72 with it), and the judge was fitted on questions that
-    have it. The answer still gives the question as asked."""
-    stripped = text.rstrip()
-    if stripped.endswith((".", "?", "!")) or not (_ASKING.match(stripped) or is_polar(stripped)):
-        return text
-    return f"{stripped}?"
 
 
 class Resolver:
@@ -279,3 +273,19 @@ def without_parallel_reading(
     if states_asked_kind is None or not any(r.source == "previous_question" for r in readings):
         return readings
     return [r for r in readings if not (r.source == "previous_answer" and any(map(states_asked_kind, r.said)))]
+
+
+def earlier_questions(reading: ResolvedQuestion, alone: ResolvedQuestion) -> str:
+    """The earlier questions that the previous-questions `reading` reads the question with ("" for another)."""
+    joined = reading.source == "previous_question" and reading.query.endswith(alone.query)
+    return reading.query[: -len(alone.query)].strip() if joined else ""
+
+
+def answering_earlier(
+    candidates: list[ScoredSentence], vectors: SentenceVectors, before: np.ndarray
+) -> list[ScoredSentence]:
+    """`candidates` of the previous-questions reading without those closer in meaning to the earlier questions
+    alone (`before`) than to them read with the question, by EARLIER_MARGIN or more: they answer the earlier
+    questions ("Which NATO document did allies approve in February? Which US strategy does it echo?" read as
+    one finds "The document was approved by allies in February, ...")."""
+    return [c for c in candidates if float(vectors[c.sentence_id] @ before) < c.dense_alone + EARLIER_MARGIN]

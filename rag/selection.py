@@ -12,6 +12,7 @@ from rag.answer_types import AnswerType, Value, find_values, normalise, reads_as
 from rag.candidates import ScoredSentence
 from rag.index_store import CorpusIndex
 from rag.labels import is_label
+from rag.settings import Settings
 from rag.text import squash_whitespace
 
 
@@ -21,6 +22,10 @@ class SelectionPolicy:
     corroboration_ratio: float  # a further quote must reach this share of the best probability
     max_quotes: int
     min_probability: float = 0.0  # a further quote must be judged at least this likely to answer
+
+    @classmethod
+    def of(cls, settings: Settings, threshold: float) -> SelectionPolicy:
+        return cls(threshold, settings.corroboration_ratio, settings.max_quotes, settings.min_quote_probability)
 
 
 def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:

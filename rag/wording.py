@@ -7,14 +7,17 @@
   question asks for and which names it gives are read from capitals.
 
 Both tables are built from the corpus's sentences on the first question that needs them, once per index.
+A question typed without its question mark gets one (`as_question`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property
 
 from rag.acronyms import Acronyms, acronyms_in
+from rag.answer_types import is_polar
 from rag.candidates import TermStatistics
 from rag.definitions import lower_case_words, restore_case, typed_in_lower_case, written_case
 from rag.index_store import CorpusIndex
@@ -64,3 +67,17 @@ class DocumentWording:
         if not any(map(unused, acronyms_in(question))):
             return question
         return self.acronyms.expand(question, unused)
+
+
+_ASKING = re.compile(r"^\s*(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
+
+
+def as_question(text: str) -> str:
+    """`text` ending in a question mark when it asks something and ends with no mark of its own ("how much did
+    Luxembourg pay for 3SAS" -> "...3SAS?"): the embedding model reads the two differently (cosine to the
+    sentence that answers: 0.59 without the mark, 0.72 with it), and the judge was fitted on questions that
+    have it. The answer still gives the question as asked."""
+    stripped = text.rstrip()
+    if stripped.endswith((".", "?", "!")) or not (_ASKING.match(stripped) or is_polar(stripped)):
+        return text
+    return f"{stripped}?"

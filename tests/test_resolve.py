@@ -8,7 +8,8 @@ from pathlib import Path
 from rag.chat import Turn
 from rag.evaluation.dataset import contains_answer, load_eval_set
 from rag.kind_check import answer_check
-from rag.resolve import Resolver, without_parallel_reading
+from rag.resolve import Resolver, earlier_questions, without_parallel_reading
+from rag.selection import quote_text
 from rag.service import QAComponents
 
 CHAINS = Path(__file__).resolve().parents[1] / "eval" / "questions_chains.jsonl"
@@ -64,3 +65,36 @@ def test_the_chain_of_that_kind_is_answered_from_its_file(components: QAComponen
     [item] = [i for i in load_eval_set(CHAINS) if i.id == STARLIFT]
     answer = components.answerer.answer(item.question, history=list(item.history))
     assert not answer.abstained and contains_answer(" ".join(c.quote for c in answer.citations), item.answers)
+
+
+APPROVED = "Which document did the allies approve in February and only release at The Hague summit?"
+
+
+def test_the_earlier_questions_of_the_previous_questions_reading(components: QAComponents) -> None:
+    resolver = components.extractive.resolver
+    history = [Turn(role="user", content=APPROVED), Turn(role="assistant", content="“The document was approved.” [1]")]
+    readings = resolver.readings("Which US strategy does it echo?", history)
+    earlier = {r.source: earlier_questions(r, readings[0]) for r in readings}
+    assert earlier == {"alone": "", "previous_question": APPROVED, "previous_answer": ""}
+
+
+def test_a_sentence_answering_the_earlier_question_does_not_answer_the_follow_up(components: QAComponents) -> None:
+    # Read with the earlier question, the follow-up finds the sentence that answered it ("The document was
+    # approved by allies in February, ..."): closer to the earlier question alone than to both, it is set aside.
+    history = _history(components, [APPROVED])
+    assert "approved by allies in February" in history[1].content
+    answerer = components.extractive
+    for question, needle in [
+        ("Which US strategy does it echo?", "strongly echoes the US Space Force"),
+        ("What gateway for vendors does it create?", "“Front Door” as a gateway for interested vendors"),
+    ]:
+        answer = answerer.answer(question, history=history)
+        assert not answer.abstained and needle in answer.citations[0].quote, question
+        readings = answerer.resolver.readings(question, history)
+        previous = next(r for r in readings if r.source == "previous_question")
+        vector, before = answerer.retriever.embedder.encode([previous.query, earlier_questions(previous, readings[0])])
+        k = answerer.settings.answer_passages
+        without = answerer.judge_reading(previous, vector, k).pool
+        kept = answerer.judge_reading(previous, vector, k, before).pool
+        assert "approved by allies in February" in quote_text(answerer.index, without[0])
+        assert not any("approved by allies in February" in quote_text(answerer.index, c) for c in kept)

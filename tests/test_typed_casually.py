@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.definitions import restore_case, written_case
-from rag.resolve import as_question
 from rag.service import QAComponents
+from rag.wording import as_question
 
 TEXTS = [
     "The system was funded by 6.7 million euros from Luxembourg. The NATO Space Operations Centre (NSpOC) is",
