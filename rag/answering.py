@@ -11,6 +11,7 @@ numbered citation. Each stage is its own module:
   the judge trusts most is the one answered);
 - `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point; a quote defining
   the asked abbreviation answers whatever its probability); `rag/byline.py`: who wrote a piece;
+  `rag/speaker.py`: who "he" is in a quote just shown;
 - `rag/conflicts.py`: disagreeing sources; `rag/compose.py`: the answer text.
 """
 
@@ -38,6 +39,7 @@ from rag.resolve import ResolvedQuestion, Resolver, answering_earlier, earlier_q
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, defining, select_quotes
 from rag.settings import Settings
+from rag.speaker import speaker_quote
 from rag.term_vectors import TermVectors, term_vectors_for
 from rag.time_range import time_check
 from rag.wording import DocumentWording
@@ -90,9 +92,8 @@ class ExtractiveAnswerer:
     @cached_property
     def offline_judge(self) -> FittedJudge:
         """The fitted judge of the settings (loaded on first use)."""
-        return (
-            FittedJudge.from_file(self.settings.judge_model) if self.settings.judge_model else FittedJudge.from_file()
-        )
+        path = self.settings.judge_model
+        return FittedJudge.from_file(path) if path else FittedJudge.from_file()
 
     @property
     def judge(self) -> Judge:
@@ -122,11 +123,9 @@ class ExtractiveAnswerer:
 
     @cached_property
     def resolver(self) -> Resolver:
-        settings = self.settings
-        wording = self.wording
-        return Resolver(
-            self.index, settings.max_question_chars, settings.max_history_turns, wording.spelled_out, wording.cased
-        )
+        settings, wording = self.settings, self.wording
+        max_chars, max_turns = settings.max_question_chars, settings.max_history_turns
+        return Resolver(self.index, max_chars, max_turns, wording.spelled_out, wording.cased)
 
     @cached_property
     def term_vectors(self) -> TermVectors:
@@ -155,6 +154,9 @@ class ExtractiveAnswerer:
             definitions = defining(self.index, pool, reading.type_question)
             if definitions:  # what an abbreviation stands for, read from the documents' own definition of it
                 candidates, threshold, confidence = definitions, 0.0, 1.0
+        speaker = speaker_quote(self.index, question, history, self.resolver.quoted_sentences)
+        if speaker:  # "Who said that?" after a quote whose "he" names no one: the person it stands for
+            candidates, threshold, confidence, reading = speaker, 0.0, 1.0, replace(reading, source="previous_answer")
         policy = SelectionPolicy.of(self.settings, threshold)
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         if not chosen:
@@ -164,7 +166,8 @@ class ExtractiveAnswerer:
         chosen, disagreements = add_disagreeing_quotes(
             self.index, chosen, candidates, conflict_policy, asks, asked, judged.candidates
         )
-        citations = [self._citation(n, s) for n, s in enumerate(chosen, start=1)]
+        documents = self.index.documents
+        citations = [cite(documents[s.doc_id], n, s.start, s.end, s.score) for n, s in enumerate(chosen, start=1)]
         return Answer(
             question=reading.question,
             answer=compose(reading.asks, reading.type_question, citations, disagreements),
@@ -294,6 +297,3 @@ class ExtractiveAnswerer:
             for c in candidates
             if c.score >= floor and all(check(documents[c.doc_id].text[c.start : c.end]) for check in checks)
         ]
-
-    def _citation(self, number: int, s: ScoredSentence) -> Citation:
-        return cite(self.index.documents[s.doc_id], number, s.start, s.end, s.score)

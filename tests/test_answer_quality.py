@@ -165,9 +165,8 @@ def test_the_quotes_of_our_own_answer_are_read_back_from_the_history():
     assert previous_quotes(plain) == ["It is called “Aquila”."]
 
 
-# A known regression of the fitted judge, kept visible: the speaker is named a paragraph before the quote,
-# and the judge (fitted on eight follow-ups) prefers another named speaker nearer in meaning.
-@pytest.mark.xfail(strict=True, reason="the fitted judge picks Lieutenant General Thomas James instead")
+# The quote's speaker is "he", named a sentence before it; the judge alone prefers another named speaker
+# nearer in meaning (the next one), so the pronoun is resolved by reading back (`rag/speaker.py`).
 def test_who_said_that_finds_the_speaker_named_near_the_quoted_passage(components):
     question = "At the NATO Space Symposium, what future was the audience encouraged to envision?"
     first = components.answerer.answer(question)
