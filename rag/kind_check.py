@@ -185,10 +185,20 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
 _SOMEONE = re.compile(rf"\b(?:{ROLES}|allies|countries|states|members|nations)\b", re.I)
 
 
+# A role said of something rather than someone named by it: "NATO remains a leader in ...", "as a leader".
+_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|be|been|remains?|remained|becomes?|became|as)\s+(?:an?|the)\s+(?:\w+\s+)?$", re.I
+)
+
+
 def _names_someone(text: str, question: str) -> bool:
-    """Whether `text` names someone by a role or a group that `question` does not name."""
+    """Whether `text` names someone by a role or a group that `question` does not name (not a role said of
+    something: "the Alliance remains a leader in this arena")."""
     asked = question.lower()
-    return any(m.group().lower() not in asked for m in _SOMEONE.finditer(text))
+    return any(
+        m.group().lower() not in asked and not _PREDICATE.search(text, max(0, m.start() - 40), m.start())
+        for m in _SOMEONE.finditer(text)
+    )
 
 
 # "Who is/was ..." and the words after it, to the end of the role's name.

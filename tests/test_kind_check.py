@@ -294,6 +294,20 @@ def test_a_who_answer_names_someone_by_name_role_or_group():
 
 
 @pytest.mark.parametrize(
+    "said_of_something",
+    [
+        "The symposium ensures the alliance remains a leader in this critical arena.",
+        "The station is a leader in its field.",
+        "It was hailed as the leading officer training ground.",
+    ],
+)
+def test_a_role_said_of_something_names_no_one(said_of_something):
+    check = answer_check("Who delivered the closing address at the symposium?")
+    assert check is not None and not check(said_of_something)
+    assert check(said_of_something.replace(".", ", a NATO official said."))
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "What does the station relay?",
