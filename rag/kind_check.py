@@ -170,7 +170,10 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if kind in _VALUE_KINDS:
         return lambda text: bool(find_values(text, kind, exclude=question))
     if kind is AnswerType.PERSON:
-        if _asks_role_holder(question):  # "Who is the commander of the CFSpCC?": a person's name
+        role = _role_named(question)
+        if role is not None:  # "Who is the commander of the CFSpCC?": a person's name, stated with the role
+            return lambda text: names_kind(text, _PERSON, question, common) and _states_role(text, role)
+        if _ROLE_VERB.match(question):  # "Who commands the NSpOC?": a person's name
             return lambda text: names_kind(text, _PERSON, question, common)
         return lambda text: names_kind(text, ANY_NAME, question, common) or _names_someone(text, question)
     labels = asked_labels(question)
@@ -217,19 +220,26 @@ _ROLE_VERB = re.compile(
 )
 
 
-def _asks_role_holder(question: str) -> bool:
-    """Whether `question` asks who holds a role a person holds ("Who is the director of ...?", "Who was NATO
-    Secretary General when ...?", "Who commands ...?"): the role's name is the words after "who is", up to a
-    preposition or a relative word, and one of its words names a person's role ("Supreme Allied Commander
-    Transformation")."""
-    if _ROLE_VERB.match(question) is not None:
-        return True
+def _role_named(question: str) -> tuple[str, ...] | None:
+    """What qualifies the person's role `question` asks the holder of, in lower case ("Who is NATO's Assistant
+    Secretary General for ...?" -> nato, assistant, secretary; "Who is the head of ...?" -> nothing): the
+    words after "who is", up to a preposition or a relative word, without the word for a role itself ("head",
+    "chief", "general": other words say the same); None when no word of them names a person's role."""
     m = _ROLE_HOLDER.match(question)
     if m is None:
-        return False
+        return None
     role: list[str] = []
     for word in m.group(1).split():
         if _ROLE_END.match(word):
             break
         role.append(word)
-    return any(_LABELS.get(word.lower().rstrip(".")) == _PERSON for word in role)
+    if not any(_LABELS.get(word.lower().rstrip(".")) == _PERSON for word in role):
+        return None
+    words = (w for word in role for w in _WORDS.findall(re.sub(r"['’]s$", "", word.lower())))
+    return tuple(w for w in words if _LABELS.get(w) != _PERSON)
+
+
+def _states_role(text: str, role: tuple[str, ...]) -> bool:
+    """Whether `text` states every word that qualifies the role asked about, in any number: the person it
+    names holds that role, not another ("Secretary General Stoltenberg" is no Assistant Secretary General)."""
+    return set(stem_words(list(role))) <= set(stem_words(_WORDS.findall(text.lower())))
