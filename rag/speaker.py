@@ -25,8 +25,9 @@ from rag.index_store import CorpusIndex
 from rag.nlp import entities
 
 ASKS_SPEAKER = re.compile(
-    r"^\s*who\s+(?:said|says|stated|added|stressed|noted|told|encouraged|urged|warned|argued|explained|"
-    r"announced|made)\s+(?:that|this|it|these|those)(?:\s+(?:statement|remark|comment|point|claim)s?)?\s*[?.!]*\s*$",
+    r"^\s*who\s+(?:(?:said|says|stated|added|stressed|noted|told|encouraged|urged|warned|argued|explained|"
+    r"announced)\s+(?:that|this|it|these|those)(?:\s+(?:statement|remark|comment|point|claim)s?)?|"
+    r"made\s+(?:that|this|these|those)\s+(?:statement|remark|comment|point|claim)s?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)

@@ -56,7 +56,8 @@ def test_questions_asking_who_said_what_was_shown(question):
 
 
 @pytest.mark.parametrize(
-    "question", ["Who said NATO would act?", "Who is he?", "Who said that NATO would act?", "Who wrote it?"]
+    "question",
+    ["Who said NATO would act?", "Who is he?", "Who said that NATO would act?", "Who wrote it?", "Who made that?"],
 )
 def test_other_who_questions(question):
     assert not ASKS_SPEAKER.match(question)
