@@ -12,6 +12,10 @@ that remark?"), after an answer whose first quote has "he" or "she" and names no
 `rag/nlp.py`), is answered so; otherwise the judge answers as for any question. A quote that names its
 speaker needs no resolving, and a pronoun with no person named within REACH sentences before it in its
 document is left to the judge.
+
+Why not a coreference library: coreferee (the spaCy component that supports this pipeline's version)
+fetches its trained English model from GitHub (`python -m coreferee install en`), which these machines
+cannot reach, and neural resolvers (fastcoref, maverick-coref) load transformer weights from a model hub.
 """
 
 from __future__ import annotations
