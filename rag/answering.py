@@ -253,9 +253,9 @@ class ExtractiveAnswerer:
         with `before`, the earlier questions' vector, leave out what answers them (`answering_earlier`)."""
         first, question, candidates = self.candidate_pool(reading, vector)
         closest = relevance(c.scored for c in candidates)
-        if reading.source == "previous_answer" or reading.new_subject:
-            # The previous answer's quotes say nothing new to a reading that holds them or asks about another
-            # subject (`ResolvedQuestion.leaves_out`).
+        if reading.source == "previous_answer" or reading.new_subject or reading.picked is not None:
+            # The previous answer's quotes say nothing new to a reading that holds them, asks about another
+            # subject or picks one item of their list (`ResolvedQuestion.leaves_out`).
             out = reading.leaves_out(
                 [c.quote for c in candidates],
                 [c.context for c in candidates],

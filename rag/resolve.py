@@ -14,6 +14,9 @@ best quote the judge trusts most (`rag/answering.py`). The readings are:
 - for an elliptic question ("And the Arctic one?"), the previous question's kind of answer about the new
   subject, without the old subject's passages.
 
+A question that picks one of a list the previous answer named ("the first of those countries") is read with
+that item written in (`rag/ordinal.py`).
+
 An elliptic question that is only a new subject ("And for APSS?" after "How much did Luxembourg give for
 3SAS?", `rag/referent.repeats_previous_question`) asks the previous question again: every reading asks for
 the previous question's kind of answer, the previous questions' reading is left out (its words are the old
@@ -51,6 +54,7 @@ from rag.chat import (
 )
 from rag.citations import ReadWith
 from rag.index_store import CorpusIndex
+from rag.ordinal import Pick, pick_from_list
 from rag.referent import repeats_previous_question
 from rag.retrieval import validate_question
 from rag.sentence_vectors import SentenceVectors
@@ -95,6 +99,9 @@ class ResolvedQuestion:
     # When the question asks the previous question again about a new subject ("And for APSS?"): that subject's
     # content terms. A quote of the previous answer answers it only if it names the new subject too.
     new_subject: frozenset[str] = frozenset()
+    # When the question picks one item of a list the previous answer named (`rag/ordinal.py`): the quotes that
+    # named the list, or name it again, say nothing about the item, and every reading leaves them out.
+    picked: Pick | None = None
 
     def echoes(self, quote: str) -> bool:
         """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
@@ -117,6 +124,8 @@ class ResolvedQuestion:
         names it), and a quote of the previous answer stays only if it names it itself ("Germany values ...;
         France focuses on ..." answers "What about France?" after "What does Germany value?")."""
         repeated = [sid in self.anchors or echo for sid, echo in zip(sentence_ids, self.echoing(quotes), strict=True)]
+        if self.picked:
+            repeated = [again or self.picked.restates_list(q) for again, q in zip(repeated, quotes, strict=True)]
         if not self.new_subject:
             return repeated
         in_quote = [self.new_subject <= set(terms) for terms in tokenize(quotes)]
@@ -157,13 +166,15 @@ class Resolver:
         history = validate_history(history, self.max_history_turns)
         asked = question  # as asked: what the answer echoes
         question = self.restore_case(question) if self.restore_case else question
+        quotes = previous_quotes(history)
+        picked = pick_from_list(question, quotes)  # "the first of those countries": "Britain"
+        question = picked.question if picked else question
         asks = expected_type(question)
         read = self.spell_out(question) if self.spell_out else question
         read_as = read if read != asked else None
         read = as_question(read)
         alone = ResolvedQuestion(asked, read, asks, question, read, read_as=read_as)
         previous = previous_user_question(history)
-        quotes = previous_quotes(history)
         if previous is None and not quotes:
             return [alone]
         anchors = self.quoted_sentences(quotes)
@@ -234,6 +245,8 @@ class Resolver:
                 )
                 for r in readings
             ]
+        if picked:
+            readings = [replace(r, anchors=anchors, said_words=said_words, picked=picked) for r in readings]
         return readings
 
     def _join(self, before: str, question: str) -> str:
