@@ -15,6 +15,10 @@ name of the asked kind that the question does not already name:
   case and the question does not use: "the Alliance" names nothing (the documents also write "alliance"),
   nor does "NATO Allies" to a question about NATO.
 
+"Where …?" wants a name standing where something is: after "in", "at", "near", "from" (and "in the
+southwest of", "at the 2018 … Summit"). A name that only qualifies another ("the US Space Force's
+Commercial Space Strategy") says where nothing is.
+
 "Who" questions are checked loosely: their answers are as often a body or a role ("NATO member countries",
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
 group of members that the question does not use. A sentence naming no one ("Last October, NATO's planning
@@ -141,9 +145,15 @@ def asked_noun(question: str) -> str | None:
 
 
 def names_kind(
-    text: str, labels: frozenset[str], question: str, common: Container[str] = (), countries: bool = True
+    text: str,
+    labels: frozenset[str],
+    question: str,
+    common: Container[str] = (),
+    countries: bool = True,
+    located: bool = False,
 ) -> bool:
-    """Whether `text` names something of one of `labels` that `question` does not already name. With
+    """Whether `text` names something of one of `labels` that `question` does not already name; with
+    `located`, only a name standing where something is (after "in", "at", "near", "from" ...). With
     `common`, the words the documents also write in lower case, a name counts only by a word of its own that
     the question does not use: "the Alliance" (the documents write "alliance") names nothing, and "NATO
     Allies" names nothing new to a question about NATO. Without `countries`, a country's name counts for
@@ -152,6 +162,8 @@ def names_kind(
     asked_words = set(_WORDS.findall(asked))
     for label, name in entities(text):
         if label not in labels or name.lower() in asked or (not countries and is_country(name)):
+            continue
+        if located and not _after_locative(text, name):
             continue
         own = [w for w in _WORDS.findall(name) if (w[0].isupper() or w[0].isdigit()) and w.lower() not in common]
         if not common or any(w.lower() not in asked_words for w in own):
@@ -180,7 +192,26 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if labels is None:
         return None
     countries = asked_noun(question) not in _NOT_A_COUNTRY
-    return lambda text: names_kind(text, labels, question, common, countries)
+    where = bool(WHERE_QUESTION.match(question))  # "Where …?": a place stated as where something is
+    return lambda text: names_kind(text, labels, question, common, countries, located=where)
+
+
+# Where something is: a name after a locative preposition ("at Allied Air Command", "in Ramstein", "at the
+# 2018 Brussels Summit", "in the southwest of Germany"), not one that only modifies another ("the US Space
+# Force's strategy").
+_PART_OF = (
+    "(?:(?:north|south)-?(?:east|west)?|east|west|centre|center|heart|middle|outskirts|suburbs|edge|city|town|"
+    "region|province|state|capital)"
+)
+_LOCATIVE = re.compile(
+    rf"\b(?:in|at|near|from|outside|inside|within)\s+(?:the\s+)?(?:{_PART_OF}\s+of\s+(?:the\s+)?)?(?:\d{{4}}\s+)?$",
+    re.I,
+)
+
+
+def _after_locative(text: str, name: str) -> bool:
+    """Whether `name` stands somewhere in `text` right after a locative preposition."""
+    return any(_LOCATIVE.search(text[: m.start()]) for m in re.finditer(re.escape(name), text))
 
 
 # Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member

@@ -11,7 +11,7 @@ import pytest
 from rag.answer_types import AnswerType, find_values
 from rag.answering import ExtractiveAnswerer
 from rag.definitions import lower_case_words
-from rag.kind_check import ANY_NAME, answer_check, asked_labels
+from rag.kind_check import ANY_NAME, answer_check, asked_labels, names_kind
 from rag.labels import is_label
 from rag.service import QAComponents
 
@@ -208,6 +208,33 @@ def test_a_countrys_name_does_not_answer_which_city_or_site(question, answer):
     assert check(answer)
 
 
+@pytest.mark.parametrize(
+    "states",
+    [
+        "The Orion Relay Station stands on a hill in Tromsø.",
+        "The Orion Relay Station was opened at the 2018 Brussels Summit.",
+        "The Orion Relay Station is located in the southwest of Norway.",
+        "The consortium runs the Orion Relay Station from Allied Air Command.",
+    ],
+)
+def test_where_is_answered_by_a_name_standing_where_something_is(states):
+    assert answer_check("Where is the Orion Relay Station?")(states)
+
+
+@pytest.mark.parametrize(
+    "does_not",
+    [
+        "The station copies the US Space Force's commercial strategy published in April 2024.",
+        "Norway's consortium opened the Orion Relay Station.",
+        "The Orion Relay Station serves NATO and the European Union.",
+    ],
+)
+def test_a_name_that_only_qualifies_another_says_where_nothing_is(does_not):
+    question = "Where is the Orion Relay Station?"
+    assert not answer_check(question)(does_not)
+    assert names_kind(does_not, asked_labels(question), question)  # it names a place or a body all the same
+
+
 def test_a_countrys_name_still_answers_which_country_and_where():
     assert answer_check("Which country hosts the centre?")("The centre will be set up in Germany.")
     assert answer_check("Where is the centre located?")("The centre will be set up in Germany.")
@@ -360,6 +387,9 @@ NEAR_MISSES = [
     "Who is NATO's Assistant Secretary General for Defence Investment?",  # a person of another role only
     # A site: the only names on offer are countries (the project's members).
     "At which site will STARLIFT rockets be launched?",
+    # Where: the only names on offer qualify other names ("the US Space Force's Commercial Space Strategy").
+    "Where will the allied version of the Commercial Integration Cell be based?",
+    "Where will NATO's Front Door be located?",
 ]
 
 
