@@ -6,9 +6,10 @@ A count answers only when the question does not name it, it is not a label's num
 personnel are stationed there?" is not answered by "two considerations", nor "how many satellites" by "18
 member states". What a number counts is the unit the count pattern of `rag/answer_types.py` reads after
 it, or else the noun right after it; what a question counts is its first known unit, or else the noun its
-phrase ends with ("How many NATO exercises"); "how long" counts time. Two nouns of no known class may name
-the same things ("How many walruses ...?", "412 animals"), so only a known class tells a count of
-something else.
+phrase ends with ("How many NATO exercises"); "how long" counts time, and a span of years ("2020-2034")
+states one; "what percentage / share / proportion" counts a share ("1.5 percent", "half of ..."). Two
+nouns of no known class may name the same things ("How many walruses ...?", "412 animals"), so only a
+known class tells a count of something else.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ _UNITS = {
     "percent": "percent cent",
 }
 _HOW_LONG = re.compile(r"\bhow long\b", re.I)
+_WHAT_SHARE = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b", re.I)
+# A time span stated by its ends: "for the period of 2020-2034", "between 1970 and 1993", "from 2019 to 2024".
+# A share stated as a fraction: "half of active satellites" is a share, whatever it is a share of.
+_FRACTION = re.compile(r"(?:half|(?:a|one|two)[- ]thirds?|(?:a|one|three)[- ]quarters?)\b", re.I)
+_YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*(?:-|–|—|to|until|and)\s*(?:19|20)\d\d\b")
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
 
 
@@ -55,10 +61,13 @@ def _unit_or_noun(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def counted_unit(question: str) -> str | None:
-    """What a question counts: "how long" counts time; "how many", its first known unit among the next
+    """What a question counts: "how long" counts time; "what percentage / share", a share ("percent"); "how
+    many", its first known unit among the next
     four words, or else the noun its phrase ends with ("How many NATO exercises ..." counts exercises)."""
     if _HOW_LONG.search(question):
         return "time"
+    if _WHAT_SHARE.search(question):
+        return "percent"
     m = _HOW_MANY.search(question)
     if m is None:
         return None
@@ -108,9 +117,13 @@ def count_check(question: str) -> Callable[[str], bool]:
     asked = counted_unit(question)
 
     def states_count(text: str) -> bool:
+        if asked == "time" and _YEAR_SPAN.search(text):  # "How long …?": "for the period of 2020-2034"
+            return True
         for value in find_values(text, AnswerType.COUNT, exclude=question):
             if is_label(text, value):
                 continue
+            if asked == "percent" and _FRACTION.match(value.text):
+                return True
             words = value.text.replace("-", " ").split()  # "12-year": a count of years
             unit = _unit(words[-1]) if len(words) > 1 else _unit_after(text, value.end)
             if asked is None or unit is None or unit == asked or _both_nouns(asked, unit):

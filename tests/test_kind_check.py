@@ -128,6 +128,22 @@ def test_a_count_counts_what_the_question_counts_even_of_no_known_class():
     assert signatories is not None and signatories("17 NATO Allies signed it.")  # another word for members
 
 
+def test_how_long_is_answered_by_a_span_of_years_too():
+    long = answer_check("How long will the consortium lease the satellites?")
+    assert long("The consortium leases the satellites for the period of 2020-2034.")
+    assert long("It leased them between 1970 and 1993.") and long("It leases them for ten years.")
+    assert not long("The consortium leases eight satellites in 2020.")  # a count of satellites, one year
+
+
+@pytest.mark.parametrize("question", ["What percentage of the satellites are commercial?", "What share of them is?"])
+def test_a_share_is_stated_as_a_percentage_or_a_fraction(question):
+    share = answer_check(question)
+    assert share("About 40 percent of the satellites are commercial.")
+    assert share("More than half of active satellites are commercial.") and share("Two-thirds are.")
+    assert not share("NATO's 18 member states launched the satellites.")  # a count of members, not a share
+    assert not share("The Alliance launched eight communications satellites.")
+
+
 def test_who_holds_a_persons_role_is_answered_by_a_persons_name():
     check = answer_check("Who is the commander of the Combined Force Space Component Command?")
     assert check is not None
