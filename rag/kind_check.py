@@ -150,10 +150,10 @@ def names_kind(
     question: str,
     common: Container[str] = (),
     countries: bool = True,
-    located: bool = False,
+    located: re.Pattern[str] | None = None,
 ) -> bool:
     """Whether `text` names something of one of `labels` that `question` does not already name; with
-    `located`, only a name standing where something is (after "in", "at", "near", "from" ...). With
+    `located`, only a name standing where something is (after a preposition it reads: "in", "at" ...). With
     `common`, the words the documents also write in lower case, a name counts only by a word of its own that
     the question does not use: "the Alliance" (the documents write "alliance") names nothing, and "NATO
     Allies" names nothing new to a question about NATO. Without `countries`, a country's name counts for
@@ -163,7 +163,7 @@ def names_kind(
     for label, name in entities(text):
         if label not in labels or name.lower() in asked or (not countries and is_country(name)):
             continue
-        if located and not _after_locative(text, name):
+        if located is not None and not _after(located, text, name):
             continue
         own = [w for w in _WORDS.findall(name) if (w[0].isupper() or w[0].isdigit()) and w.lower() not in common]
         if not common or any(w.lower() not in asked_words for w in own):
@@ -192,26 +192,34 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if labels is None:
         return None
     countries = asked_noun(question) not in _NOT_A_COUNTRY
-    where = bool(WHERE_QUESTION.match(question))  # "Where …?": a place stated as where something is
-    return lambda text: names_kind(text, labels, question, common, countries, located=where)
+    located = None
+    if WHERE_QUESTION.match(question):  # "Where …?": a place stated as where something is
+        located = _LOCATIVE_OR_ORIGIN if _FROM.search(question) else _LOCATIVE
+    return lambda text: names_kind(text, labels, question, common, countries, located)
 
 
 # Where something is: a name after a locative preposition ("at Allied Air Command", "in Ramstein", "at the
 # 2018 Brussels Summit", "in the southwest of Germany"), not one that only modifies another ("the US Space
-# Force's strategy").
+# Force's strategy"). "From" says where only to a question asking where from ("funding from Luxembourg"
+# says nothing of where a system is developed).
 _PART_OF = (
     "(?:(?:north|south)-?(?:east|west)?|east|west|centre|center|heart|middle|outskirts|suburbs|edge|city|town|"
     "region|province|state|capital)"
 )
-_LOCATIVE = re.compile(
-    rf"\b(?:in|at|near|from|outside|inside|within)\s+(?:the\s+)?(?:{_PART_OF}\s+of\s+(?:the\s+)?)?(?:\d{{4}}\s+)?$",
-    re.I,
-)
 
 
-def _after_locative(text: str, name: str) -> bool:
-    """Whether `name` stands somewhere in `text` right after a locative preposition."""
-    return any(_LOCATIVE.search(text[: m.start()]) for m in re.finditer(re.escape(name), text))
+def _locative(prepositions: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{prepositions})\s+(?:the\s+)?(?:{_PART_OF}\s+of\s+(?:the\s+)?)?(?:\d{{4}}\s+)?$", re.I)
+
+
+_LOCATIVE = _locative("in|at|near|outside|inside|within")
+_LOCATIVE_OR_ORIGIN = _locative("in|at|near|outside|inside|within|from")
+_FROM = re.compile(r"\bfrom\b", re.I)
+
+
+def _after(preposition: re.Pattern[str], text: str, name: str) -> bool:
+    """Whether `name` stands somewhere in `text` right after a preposition `preposition` reads."""
+    return any(preposition.search(text[: m.start()]) for m in re.finditer(re.escape(name), text))
 
 
 # Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member

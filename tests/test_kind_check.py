@@ -230,7 +230,7 @@ def test_a_countrys_name_does_not_answer_which_city_or_site(question, answer):
         "The Orion Relay Station stands on a hill in Tromsø.",
         "The Orion Relay Station was opened at the 2018 Brussels Summit.",
         "The Orion Relay Station is located in the southwest of Norway.",
-        "The consortium runs the Orion Relay Station from Allied Air Command.",
+        "The consortium runs the Orion Relay Station at Allied Air Command.",
     ],
 )
 def test_where_is_answered_by_a_name_standing_where_something_is(states):
@@ -249,6 +249,13 @@ def test_a_name_that_only_qualifies_another_says_where_nothing_is(does_not):
     question = "Where is the Orion Relay Station?"
     assert not answer_check(question)(does_not)
     assert names_kind(does_not, asked_labels(question), question)  # it names a place or a body all the same
+
+
+def test_from_says_where_only_to_a_question_asking_where_from():
+    funded = "The Orion Relay Station is supported by funding from Norway."
+    assert not answer_check("Where is the Orion Relay Station being developed?")(funded)
+    assert answer_check("Where will its satellites be launched from?")("They will be launched from Norway.")
+    assert answer_check("From where is the Orion Relay Station run?")("It is run from Allied Air Command.")
 
 
 def test_a_countrys_name_still_answers_which_country_and_where():
