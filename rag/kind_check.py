@@ -111,6 +111,12 @@ def asked_labels(question: str) -> frozenset[str] | None:
     return None if noun is None else _LABELS[noun]
 
 
+def asked_area(question: str) -> str | None:
+    """The noun of a question asking which city, country, region ... ("In which city …?" -> "city"), or None."""
+    noun = asked_noun(question)
+    return noun if noun is not None and _LABELS[noun] == _AREA else None
+
+
 @lru_cache(maxsize=4096)
 def asked_noun(question: str) -> str | None:
     """The noun of the map that `question`'s wh-phrase asks about, or None.

@@ -10,8 +10,11 @@ from rapidfuzz import fuzz
 
 from rag.answer_types import AnswerType, Value, find_values, normalise, reads_as_name, values_agree
 from rag.candidates import ScoredSentence
+from rag.countries import is_country
 from rag.index_store import CorpusIndex
+from rag.kind_check import asked_area
 from rag.labels import is_label
+from rag.nlp import entities
 from rag.settings import Settings
 from rag.text import squash_whitespace
 
@@ -32,14 +35,47 @@ def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question); for a who
     question, only one that reads as a name or a role (not a term in quotation marks); for a count, not a
     label's number ("Article 5")."""
+    if kind is AnswerType.PLACE and (area := _named_area(type_question, quote)) is not None:
+        return area
     values = [
         v
         for v in find_values(quote, kind, exclude=type_question)
-        if reads_as_name(v) and not is_label(quote, v) and not (kind is AnswerType.PERSON and _in_quotes(quote, v))
+        if reads_as_name(v)
+        and not is_label(quote, v)
+        and not (kind is AnswerType.PERSON and _in_quotes(quote, v))
+        and not (kind is AnswerType.PLACE and _from(quote, v) and not _FROM.search(type_question))
     ]
     if not values:
         return None
     return _place_alone(quote, values[0]) if kind is AnswerType.PLACE else values[0]
+
+
+_FROM = re.compile(r"\bfrom\b", re.I)
+
+
+def _from(quote: str, value: Value) -> bool:
+    """Whether `value` is a place only by "from" ("funding from Luxembourg", "Surveillance from Space"): where
+    something comes from, which answers only a question asking where from."""
+    return bool(re.search(r"\bfrom\s+$", quote[: value.start], re.I))
+
+
+def _named_area(question: str, quote: str) -> Value | None:
+    """For "In which city / country / region …?", the first name of that kind in `quote` that the question
+    does not name (spaCy's places; a country by its name for "country" or "nation", any other place for
+    "city" or "town"), or None."""
+    noun = asked_area(question)
+    if noun is None:
+        return None
+    asked = question.lower()
+    places = [name for label, name in entities(quote) if label in ("GPE", "LOC") and name.lower() not in asked]
+    if noun in ("country", "nation"):
+        places = [p for p in places if is_country(p)] or places
+    elif noun in ("city", "town", "capital"):
+        places = [p for p in places if not is_country(p)]
+    if not places:
+        return None
+    start = quote.find(places[0])
+    return Value(AnswerType.PLACE, start, start + len(places[0]), places[0], normalise(places[0], AnswerType.PLACE))
 
 
 def _place_alone(quote: str, value: Value) -> Value:

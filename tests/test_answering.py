@@ -240,6 +240,30 @@ def test_a_place_answer_leads_only_with_a_place(quote: str, lead: str | None) ->
     assert (value.text if value else None) == lead
 
 
+@pytest.mark.parametrize(
+    ("question", "quote", "lead"),
+    [
+        # "From" says where something comes from: a lead only for a question asking where from.
+        ("Where is it developed?", "It is supported by funding from Luxembourg.", None),
+        ("Where is it developed?", "Funded from Luxembourg, it is built at Allied Air Command.", "Allied Air Command"),
+        ("Where is it launched from?", "It is launched from Andøya in Norway.", "Andøya"),
+        # Which country / city: a name of that kind, wherever the sentence puts it.
+        ("Which country funds it?", "Luxembourg provided an early contribution of EUR 16.5 million.", "Luxembourg"),
+        (
+            "Which Nordic country helped launch the programme?",
+            "Allies and Sweden agreed to develop the Alliance Persistent Surveillance from Space programme.",
+            "Sweden",
+        ),
+        ("In which city is the centre?", "The centre of excellence is in Toulouse, France.", "Toulouse"),
+        ("In which country is the base?", "The base, near Ramstein, lies in the southwest of Germany.", "Germany"),
+    ],
+)
+def test_a_place_answer_leads_with_the_kind_of_place_asked_for(question: str, quote: str, lead: str | None) -> None:
+    value = key_value(AnswerType.PLACE, question, quote)
+    assert (value.text if value else None) == lead
+    assert value is None or quote[value.start : value.end] == value.text
+
+
 def test_a_count_answer_does_not_lead_with_a_labels_number():
     quote = "Under Article 5, the 32 alliance members defend one another."
     value = key_value(AnswerType.COUNT, "How many members does the alliance have?", quote)
