@@ -37,8 +37,9 @@ and nothing is checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rag.answer_types import ROLES, WHERE_QUESTION, AnswerType, expected_type, find_values
 from rag.countries import is_country
@@ -46,6 +47,9 @@ from rag.counts import count_check
 from rag.dates import date_check
 from rag.nlp import entities, tagged
 from rag.text import stem_words
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 ANY_NAME = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 _VALUE_KINDS = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.EXPANSION)
@@ -128,6 +132,18 @@ def asked_noun(question: str) -> str | None:
     """
     if not may_ask_for_a_name(question):
         return None
+    for phrase in wh_phrases(question):
+        head = phrase[-1].lemma_.lower()
+        before = phrase[-2].lemma_.lower() if len(phrase) > 1 else ""
+        for noun in (f"{before} {head}", head):
+            if noun in _LABELS:
+                return noun
+    return None
+
+
+def wh_phrases(question: str) -> Iterator[list[Token]]:
+    """The phrases after each "which"/"what"/"whose" of `question` that end with a noun: its adjectives,
+    nouns and numbers, after "what is the" the phrase after "the"."""
     doc = tagged(question)
     for i, token in enumerate(doc):
         if token.lower_ not in _WH:
@@ -140,14 +156,8 @@ def asked_noun(question: str) -> str | None:
             if t.pos_ not in _PHRASE_POS and t.tag_ != "POS":  # "which leaders' meeting": the noun is "meeting"
                 break
             phrase.append(t)
-        if not phrase or phrase[-1].pos_ not in ("NOUN", "PROPN"):
-            continue
-        head = phrase[-1].lemma_.lower()
-        before = phrase[-2].lemma_.lower() if len(phrase) > 1 else ""
-        for noun in (f"{before} {head}", head):
-            if noun in _LABELS:
-                return noun
-    return None
+        if phrase and phrase[-1].pos_ in ("NOUN", "PROPN"):
+            yield phrase
 
 
 def names_kind(

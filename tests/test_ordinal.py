@@ -68,31 +68,41 @@ def test_a_quote_naming_the_list_again_is_about_the_list():
     assert not picked.restates_list("Russia and Iran tested weapons.")
 
 
-def _chat(components: QAComponents, question: str, answered_with: str) -> list[Turn]:
-    """A history whose answer quoted `answered_with`, a sentence of the seeds."""
-    return [Turn(role="user", content=question), Turn(role="assistant", content=f"“{answered_with}” [1]")]
+BRITAIN = (
+    "from the perspective of NATO, the major member states represented by Britain, France and Germany have "
+    "different emphases on space power construction."
+)
+RUSSIA = (
+    "Some countries, including Russia and China, have developed and tested a wide range of counter-space technologies."
+)
 
 
-def test_the_item_picked_is_what_the_follow_up_asks_about(components: QAComponents) -> None:
-    # Without the pick, the answer repeated the quote that named the list (`chain-b-001-britain-emphasis`).
-    listed = (
-        "from the perspective of NATO, the major member states represented by Britain, France and Germany have "
-        "different emphases on space power construction."
-    )
-    history = _chat(components, "Which major member states have different emphases on space power?", listed)
-    answer = components.answerer.answer("What does the first of those countries tend to prioritise?", history=history)
-    assert not answer.abstained
-    assert answer.read_as == "What does Britain tend to prioritise?"
-    assert [c.quote.startswith("Britain tends to enhance") for c in answer.citations] == [True]
-
-
-def test_a_quote_restating_the_list_does_not_answer_for_the_item(components: QAComponents) -> None:
-    listed = (
-        "Some countries, including Russia and China, have developed and tested a wide range of counter-space "
-        "technologies."
-    )
-    history = _chat(components, "Which countries have developed and tested counter-space technologies?", listed)
-    answer = components.answerer.answer("What did the first of those countries test in November 2021?", history=history)
-    assert not answer.abstained
-    assert "anti-satellite missile test" in answer.citations[0].quote
-    assert all("Russia and China" not in c.quote for c in answer.citations)
+@pytest.mark.parametrize(
+    ("listed", "question", "read_as", "answer", "the_list"),
+    [
+        # Without the pick, the answer repeated the quote that named the list (`chain-b-001-britain-emphasis`).
+        (
+            BRITAIN,
+            "What does the first of those countries tend to prioritise?",
+            "What does Britain tend to prioritise?",
+            "Britain tends to enhance",
+            "Britain, France and Germany",
+        ),
+        # Another document's sentence naming the same list is about the list, not the item: left out.
+        (
+            RUSSIA,
+            "What did the first of those countries test in November 2021?",
+            "What did Russia test in November 2021?",
+            "anti-satellite missile test",
+            "Russia and China",
+        ),
+    ],
+)
+def test_the_item_picked_is_what_the_follow_up_asks_about(
+    components: QAComponents, listed: str, question: str, read_as: str, answer: str, the_list: str
+) -> None:
+    history = [Turn(role="user", content="Which ones?"), Turn(role="assistant", content=f"“{listed}” [1]")]
+    found = components.answerer.answer(question, history=history)
+    assert not found.abstained and found.read_as == read_as
+    assert answer in found.citations[0].quote
+    assert all(the_list not in c.quote for c in found.citations)
