@@ -37,9 +37,9 @@ _UNITS = {
 }
 _HOW_LONG = re.compile(r"\bhow long\b", re.I)
 _WHAT_SHARE = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b", re.I)
-# A time span stated by its ends: "for the period of 2020-2034", "between 1970 and 1993", "from 2019 to 2024".
 # A share stated as a fraction: "half of active satellites" is a share, whatever it is a share of.
 _FRACTION = re.compile(r"(?:half|(?:a|one|two)[- ]thirds?|(?:a|one|three)[- ]quarters?)\b", re.I)
+# A time span stated by its ends: "for the period of 2020-2034", "between 1970 and 1993", "from 2019 to 2024".
 _YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*(?:-|–|—|to|until|and)\s*(?:19|20)\d\d\b")
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.-]+\s+){0,3}[\w.-]+)", re.I)
 
@@ -62,8 +62,8 @@ def _unit_or_noun(word: str) -> str:
 @lru_cache(maxsize=4096)
 def counted_unit(question: str) -> str | None:
     """What a question counts: "how long" counts time; "what percentage / share", a share ("percent"); "how
-    many", its first known unit among the next
-    four words, or else the noun its phrase ends with ("How many NATO exercises ..." counts exercises)."""
+    many", its first known unit among the next four words, or else the noun its phrase ends with ("How many
+    NATO exercises ..." counts exercises)."""
     if _HOW_LONG.search(question):
         return "time"
     if _WHAT_SHARE.search(question):

@@ -15,9 +15,9 @@ name of the asked kind that the question does not already name:
   case and the question does not use: "the Alliance" names nothing (the documents also write "alliance"),
   nor does "NATO Allies" to a question about NATO.
 
-"Where …?" wants a name standing where something is: after "in", "at", "near", "from" (and "in the
-southwest of", "at the 2018 … Summit"). A name that only qualifies another ("the US Space Force's
-Commercial Space Strategy") says where nothing is.
+"Where …?" wants a name standing where something is: after "in", "at", "near" (and "in the southwest of",
+"at the 2018 … Summit"), after "from" only when the question asks where from. A name that only qualifies
+another ("the US Space Force's Commercial Space Strategy") says where nothing is.
 
 "Who" questions are checked loosely: their answers are as often a body or a role ("NATO member countries",
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a

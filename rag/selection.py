@@ -34,7 +34,8 @@ class SelectionPolicy:
 def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     """The first value of `kind` in `quote` (the answer to a who/when/where/how-many question); for a who
     question, only one that reads as a name or a role (not a term in quotation marks); for a count, not a
-    label's number ("Article 5")."""
+    label's number ("Article 5"); for "which city / country", a name of that kind; for a place, not one
+    only after "from" unless the question asks where from."""
     if kind is AnswerType.PLACE and (area := _named_area(type_question, quote)) is not None:
         return area
     values = [
