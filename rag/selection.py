@@ -48,7 +48,24 @@ def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
     ]
     if not values:
         return None
-    return _place_alone(quote, values[0]) if kind is AnswerType.PLACE else values[0]
+    if kind is AnswerType.PLACE:
+        return _with_place_noun(quote, _place_alone(quote, values[0]))
+    return _with_bound(quote, values[0]) if kind in (AnswerType.COUNT, AnswerType.AMOUNT) else values[0]
+
+
+# A bound stated before a number is part of what the sentence says: "more than USD 1 billion", not "USD 1
+# billion"; "more than half".
+_BOUND = re.compile(
+    r"\b(?:more|fewer|less)\s+than\s+$|\b(?:over|under|almost|nearly|about|around|approximately|roughly|"
+    r"some|up\s+to|at\s+least|at\s+most)\s+$",
+    re.I,
+)
+
+
+def _with_bound(quote: str, value: Value) -> Value:
+    """`value` with the bound that the quote states right before it ("more than", "nearly"), if any."""
+    m = _BOUND.search(quote[: value.start])
+    return value if m is None else replace(value, start=m.start(), text=quote[m.start() : value.end])
 
 
 _FROM = re.compile(r"\bfrom\b", re.I)
@@ -77,6 +94,19 @@ def _named_area(question: str, quote: str) -> Value | None:
         return None
     start = quote.find(places[0])
     return Value(AnswerType.PLACE, start, start + len(places[0]), places[0], normalise(places[0], AnswerType.PLACE))
+
+
+# The word for a site written after a name ("at NATO headquarters"): the place is the site, not the name.
+_SITE = re.compile(r"[ ](?:headquarters|(?:air[ ])?base|airport|spaceport|space[ ]port|port)\b")
+
+
+def _with_place_noun(quote: str, value: Value) -> Value:
+    """`value` with the word for a site that follows it in lower case ("NATO headquarters"), if any."""
+    m = _SITE.match(quote, value.end)
+    if m is None:
+        return value
+    text = quote[value.start : m.end()]
+    return replace(value, end=m.end(), text=text, normal=normalise(text, AnswerType.PLACE))
 
 
 def _place_alone(quote: str, value: Value) -> Value:

@@ -264,6 +264,22 @@ def test_a_place_answer_leads_with_the_kind_of_place_asked_for(question: str, qu
     assert value is None or quote[value.start : value.end] == value.text
 
 
+@pytest.mark.parametrize(
+    ("kind", "quote", "lead"),
+    [
+        (AnswerType.AMOUNT, "Allies contribute the equivalent of more than USD 1 billion.", "more than USD 1 billion"),
+        (AnswerType.AMOUNT, "NATO is investing over EUR 1 billion in services.", "over EUR 1 billion"),
+        (AnswerType.COUNT, "More than half of active satellites orbit.", "More than half of active satellites"),
+        (AnswerType.COUNT, "It currently includes 13 NATO Allies.", "13 NATO Allies"),  # no bound: as it was
+        (AnswerType.PLACE, "It is being developed at NATO headquarters.", "NATO headquarters"),
+        (AnswerType.PLACE, "It will be set up at Ramstein air base in Germany.", "Ramstein air base"),
+    ],
+)
+def test_a_lead_keeps_the_bound_or_site_the_quote_states_with_it(kind: AnswerType, quote: str, lead: str) -> None:
+    value = key_value(kind, "How much, how many or where?", quote)
+    assert value is not None and value.text == lead == quote[value.start : value.end]
+
+
 def test_a_count_answer_does_not_lead_with_a_labels_number():
     quote = "Under Article 5, the 32 alliance members defend one another."
     value = key_value(AnswerType.COUNT, "How many members does the alliance have?", quote)
