@@ -15,9 +15,9 @@ name of the asked kind that the question does not already name:
   case and the question does not use: "the Alliance" names nothing (the documents also write "alliance"),
   nor does "NATO Allies" to a question about NATO.
 
-"Where …?" wants a name standing where something is: after "in", "at", "near" (and "in the southwest of",
-"at the 2018 … Summit"), after "from" only when the question asks where from. A name that only qualifies
-another ("the US Space Force's Commercial Space Strategy") says where nothing is.
+"Where …?" wants a name standing where something is (`rag/places.py`): after "in", "at", "near" (and "in
+the southwest of", "at the 2018 … Summit"), after "from" only when the question asks where from. A name that
+only qualifies another ("the US Space Force's Commercial Space Strategy") says where nothing is.
 
 "Who" questions are checked loosely: their answers are as often a body or a role ("NATO member countries",
 "a NATO official", "Defence Ministers") as a person's name, so any name counts, or a word for a role or a
@@ -46,6 +46,7 @@ from rag.countries import is_country
 from rag.counts import count_check
 from rag.dates import date_check
 from rag.nlp import entities, tagged
+from rag.places import locative, stands_where
 from rag.text import stem_words
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def names_kind(
     for label, name in entities(text):
         if label not in labels or name.lower() in asked or (not countries and is_country(name)):
             continue
-        if located is not None and not _after(located, text, name):
+        if located is not None and not stands_where(located, text, name):
             continue
         own = [w for w in _WORDS.findall(name) if (w[0].isupper() or w[0].isdigit()) and w.lower() not in common]
         if not common or any(w.lower() not in asked_words for w in own):
@@ -208,34 +209,8 @@ def answer_check(question: str, common: Container[str] = ()) -> Callable[[str], 
     if labels is None:
         return None
     countries = asked_noun(question) not in _NOT_A_COUNTRY
-    located = None
-    if WHERE_QUESTION.match(question):  # "Where …?": a place stated as where something is
-        located = _LOCATIVE_OR_ORIGIN if _FROM.search(question) else _LOCATIVE
+    located = locative(question) if WHERE_QUESTION.match(question) else None  # "Where …?": where something is
     return lambda text: names_kind(text, labels, question, common, countries, located)
-
-
-# Where something is: a name after a locative preposition ("at Allied Air Command", "in Ramstein", "at the
-# 2018 Brussels Summit", "in the southwest of Germany"), not one that only modifies another ("the US Space
-# Force's strategy"). "From" says where only to a question asking where from ("funding from Luxembourg"
-# says nothing of where a system is developed).
-_PART_OF = (
-    "(?:(?:north|south)-?(?:east|west)?|east|west|centre|center|heart|middle|outskirts|suburbs|edge|city|town|"
-    "region|province|state|capital)"
-)
-
-
-def _locative(prepositions: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{prepositions})\s+(?:the\s+)?(?:{_PART_OF}\s+of\s+(?:the\s+)?)?(?:\d{{4}}\s+)?$", re.I)
-
-
-_LOCATIVE = _locative("in|at|near|outside|inside|within")
-_LOCATIVE_OR_ORIGIN = _locative("in|at|near|outside|inside|within|from")
-_FROM = re.compile(r"\bfrom\b", re.I)
-
-
-def _after(preposition: re.Pattern[str], text: str, name: str) -> bool:
-    """Whether `name` stands somewhere in `text` right after a preposition `preposition` reads."""
-    return any(preposition.search(text[: m.start()]) for m in re.finditer(re.escape(name), text))
 
 
 # Someone named by a role or as a group of members ("a NATO official", "Defence Ministers", "NATO member

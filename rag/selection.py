@@ -15,6 +15,7 @@ from rag.index_store import CorpusIndex
 from rag.kind_check import asked_area
 from rag.labels import is_label
 from rag.nlp import entities
+from rag.places import asks_where_from, only_from
 from rag.settings import Settings
 from rag.text import squash_whitespace
 
@@ -44,7 +45,7 @@ def key_value(kind: AnswerType, type_question: str, quote: str) -> Value | None:
         if reads_as_name(v)
         and not is_label(quote, v)
         and not (kind is AnswerType.PERSON and _in_quotes(quote, v))
-        and not (kind is AnswerType.PLACE and _from(quote, v) and not _FROM.search(type_question))
+        and not (kind is AnswerType.PLACE and only_from(quote, v.start) and not asks_where_from(type_question))
     ]
     if not values:
         return None
@@ -66,15 +67,6 @@ def _with_bound(quote: str, value: Value) -> Value:
     """`value` with the bound that the quote states right before it ("more than", "nearly"), if any."""
     m = _BOUND.search(quote[: value.start])
     return value if m is None else replace(value, start=m.start(), text=quote[m.start() : value.end])
-
-
-_FROM = re.compile(r"\bfrom\b", re.I)
-
-
-def _from(quote: str, value: Value) -> bool:
-    """Whether `value` is a place only by "from" ("funding from Luxembourg", "Surveillance from Space"): where
-    something comes from, which answers only a question asking where from."""
-    return bool(re.search(r"\bfrom\s+$", quote[: value.start], re.I))
 
 
 def _named_area(question: str, quote: str) -> Value | None:
