@@ -125,7 +125,7 @@ class ExtractiveAnswerer:
     def resolver(self) -> Resolver:
         settings, wording = self.settings, self.wording
         max_chars, max_turns = settings.max_question_chars, settings.max_history_turns
-        return Resolver(self.index, max_chars, max_turns, wording.spelled_out, wording.cased)
+        return Resolver(self.index, max_chars, max_turns, wording.spelled_out, wording.cased, self.stats.specific)
 
     @cached_property
     def term_vectors(self) -> TermVectors:

@@ -88,6 +88,10 @@ class TermStatistics:
         self.df = df
         self._idf: dict[str, float] = {}
 
+    def specific(self, name: str, share: float = 0.1) -> bool:
+        """Whether `name` has a word of its own: one the corpus uses, in at most `share` of its sentences."""
+        return any(0 < self.df.get(t, 0) <= share * self.n for t in tokenize([name])[0])
+
     def idf(self, token: str) -> float:
         found = self._idf.get(token)
         if found is None:

@@ -80,6 +80,9 @@ def build_pairs(
         readings = answerer.resolver.readings(item.question, item.history)
         if item.category is Category.FOLLOW_UP and len(readings) > 1:
             readings = readings[1:]  # a follow-up is judged as read with its history
+        # The readings with a name of the conversation written in (`rag/coreference.py`) are questions asked on
+        # their own in form; the judge is fitted without them (fitting on them too was measured: see README).
+        readings = [r for r in readings if r.referent is None]
         vectors = answerer.retriever.embedder.encode([r.query for r in readings])
         for reading, vector in zip(readings, vectors, strict=True):
             _, question, candidates = answerer.candidate_pool(reading, vector)

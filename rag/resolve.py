@@ -37,7 +37,7 @@ quoted sentence and everything else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -52,10 +52,11 @@ from rag.chat import (
     previous_user_questions,
     validate_history,
 )
-from rag.citations import ReadWith
+from rag.coreference import named_readings
 from rag.index_store import CorpusIndex
-from rag.ordinal import Pick, pick_from_list
-from rag.referent import repeats_previous_question
+from rag.ordinal import pick_from_list
+from rag.reading import ResolvedQuestion
+from rag.referent import points_without_naming, repeats_previous_question
 from rag.retrieval import validate_question
 from rag.sentence_vectors import SentenceVectors
 from rag.text import squash_whitespace, tokenize
@@ -66,10 +67,6 @@ FOLLOW_UP_REACH = 2
 # The sentences the previous answer quoted get no closeness bonus themselves: the user has read them. They
 # still compete on their own ("Which countries take part in it?" may be answered by the same quote).
 ANCHOR_CLOSENESS = 0.0
-# A candidate repeats a quote of the previous answer when at most this share of its content words is
-# missing from that quote: the same wording, nearly, or a part of it. One that quotes it and goes on to say
-# more (a quote extended with the next sentence, "It currently includes 13 Allies: ...") is not an echo.
-ECHO_NEW_WORDS = 0.15
 # How much closer to the earlier questions alone a candidate answering them is (cosine; `answering_earlier`).
 EARLIER_MARGIN = 0.05
 # How many of the latest user questions the previous-question reading carries. In a chain ("What is
@@ -78,66 +75,6 @@ EARLIER_MARGIN = 0.05
 CONTEXT_QUESTIONS = 2
 # How much of the previous answer's quotes a reading carries (characters).
 ANSWER_CONTEXT_CHARS = 400
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedQuestion:
-    """One reading of a question: what to retrieve with, whose words quotes must cover, what kind of
-    answer it wants, and the sentences the previous answer quoted (a follow-up is likely about them)."""
-
-    question: str
-    query: str
-    asks: AnswerType
-    type_question: str
-    terms_of: str
-    anchors: frozenset[int] = frozenset()
-    source: ReadWith = "alone"
-    said: tuple[str, ...] = ()  # the previous answer's quotes (a previous_answer reading leaves them out)
-    said_words: tuple[frozenset[str], ...] = field(default=(), hash=False, compare=False)  # their content words
-    near: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
-    read_as: str | None = None  # the question in the documents' words, when that differs (acronyms spelled out)
-    # When the question asks the previous question again about a new subject ("And for APSS?"): that subject's
-    # content terms. A quote of the previous answer answers it only if it names the new subject too.
-    new_subject: frozenset[str] = frozenset()
-    # When the question picks one item of a list the previous answer named (`rag/ordinal.py`): the quotes that
-    # named the list, or name it again, say nothing about the item, and every reading leaves them out.
-    picked: Pick | None = None
-
-    def echoes(self, quote: str) -> bool:
-        """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of
-        it) rather than saying something new."""
-        return self.echoing([quote])[0]
-
-    def echoing(self, quotes: list[str]) -> list[bool]:
-        """`echoes` for each of `quotes`, tokenised together (a pool's candidates in one call)."""
-        if not self.said_words or not quotes:
-            return [False] * len(quotes)
-        return [
-            any(len(words - said) <= ECHO_NEW_WORDS * len(words) for said in self.said_words)
-            for words in map(set, tokenize(quotes))
-        ]
-
-    def leaves_out(self, quotes: list[str], contexts: list[str], sentence_ids: list[int]) -> list[bool]:
-        """For each candidate (its quote, the context it is read in, its sentence), whether this reading
-        leaves it out: a quote of the previous answer, or one echoing it, says nothing new. When the question
-        asks about a new subject ("And for APSS?"), a candidate must be read about that subject (its context
-        names it), and a quote of the previous answer stays only if it names it itself ("Germany values ...;
-        France focuses on ..." answers "What about France?" after "What does Germany value?")."""
-        repeated = [sid in self.anchors or echo for sid, echo in zip(sentence_ids, self.echoing(quotes), strict=True)]
-        if self.picked:
-            repeated = [again or self.picked.restates_list(q) for again, q in zip(repeated, quotes, strict=True)]
-        if not self.new_subject:
-            return repeated
-        in_quote = [self.new_subject <= set(terms) for terms in tokenize(quotes)]
-        in_context = [self.new_subject <= set(terms) for terms in tokenize(contexts)]
-        return [
-            not about or (again and not named)
-            for again, named, about in zip(repeated, in_quote, in_context, strict=True)
-        ]
-
-    @property
-    def content_terms(self) -> int:
-        return len(set(tokenize([self.terms_of])[0]))
 
 
 class Resolver:
@@ -150,6 +87,7 @@ class Resolver:
         max_history_turns: int,
         spell_out: Callable[[str], str] | None = None,
         restore_case: Callable[[str], str] | None = None,
+        specific: Callable[[str], bool] | None = None,
     ) -> None:
         self.index = index
         self.max_question_chars = max_question_chars
@@ -158,6 +96,8 @@ class Resolver:
         self.spell_out = spell_out
         # The question with abbreviations typed in lower case written as the documents write them.
         self.restore_case = restore_case
+        # Whether a name has a word of its own (`rag/coreference.py`); None: no reading with a name written in.
+        self.specific = specific
         self._normalised = [squash_whitespace(s.text) for s in index.sentences]
 
     def readings(self, question: str, history: list[Turn] | None = None) -> list[ResolvedQuestion]:
@@ -247,7 +187,13 @@ class Resolver:
             ]
         if picked:
             readings = [replace(r, anchors=anchors, said_words=said_words, picked=picked) for r in readings]
+        elif self.specific is not None and not repeats and points_without_naming(question):
+            # "When was it launched?": with each name of the conversation written in (`rag/coreference.py`)
+            readings += named_readings(alone, history, self.specific, self._in_documents_words)
         return readings
+
+    def _in_documents_words(self, question: str) -> str:
+        return as_question(self.spell_out(question) if self.spell_out else question)
 
     def _join(self, before: str, question: str) -> str:
         room = self.max_question_chars - len(question) - 1

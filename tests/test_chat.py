@@ -69,5 +69,6 @@ def test_an_abstention_in_the_history_quotes_nothing(components: QAComponents) -
         Turn(role="assistant", content=ABSTENTION_TEXT),
     ]
     assert previous_quotes(history) == []
-    sources = [r.source for r in components.extractive.resolver.readings("Who commands it?", history)]
-    assert sources == ["alone", "previous_question"]
+    readings = components.extractive.resolver.readings("Who commands it?", history)
+    assert [r.source for r in readings] == ["alone", "previous_question", "previous_question"]
+    assert readings[-1].query == "Who commands NSpOC?"  # the question's name written in (`rag/coreference.py`)

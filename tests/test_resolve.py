@@ -25,8 +25,9 @@ def _history(components: QAComponents, questions: list[str]) -> list[Turn]:
 
 
 def _sources(resolver: Resolver, question: str, history: list[Turn]) -> list[str]:
+    """The sources of the readings with the history's words (not those with a name written in)."""
     readings = without_parallel_reading(resolver.readings(question, history), answer_check(question))
-    return [r.source for r in readings]
+    return [r.source for r in readings if r.referent is None]
 
 
 def test_a_previous_answer_stating_the_asked_kind_leaves_out_its_reading(components: QAComponents) -> None:
@@ -73,7 +74,7 @@ APPROVED = "Which document did the allies approve in February and only release a
 def test_the_earlier_questions_of_the_previous_questions_reading(components: QAComponents) -> None:
     resolver = components.extractive.resolver
     history = [Turn(role="user", content=APPROVED), Turn(role="assistant", content="“The document was approved.” [1]")]
-    readings = resolver.readings("Which US strategy does it echo?", history)
+    readings = [r for r in resolver.readings("Which US strategy does it echo?", history) if r.referent is None]
     earlier = {r.source: earlier_questions(r, readings[0]) for r in readings}
     assert earlier == {"alone": "", "previous_question": APPROVED, "previous_answer": ""}
 
