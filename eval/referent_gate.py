@@ -87,20 +87,25 @@ class NameLexicon:
         )
 
 
-def install(scope: str, document: bool) -> None:
+# "…, according to Breaking Defense?": the name of a source the question cites, not of what it asks about.
+_SOURCE = re.compile(r"\baccording to (?:the )?(?:[A-Z][\w’'-]*\s*)+", re.UNICODE)
+
+
+def install(scope: str, document: bool, source: bool = False) -> None:
     """Wrap `ExtractiveAnswerer.judge_reading` so that every reading's candidates pass the gate."""
     original = ExtractiveAnswerer.judge_reading
     lexicons: dict[int, NameLexicon] = {}
     documents: dict[str, frozenset[str]] = {}
 
-    def gated(self: ExtractiveAnswerer, reading, vector, k) -> JudgedReading:
-        judged = original(self, reading, vector, k)
+    def gated(self: ExtractiveAnswerer, reading, vector, k, before=None) -> JudgedReading:
+        judged = original(self, reading, vector, k, before)
         if scope != "all" and answer_check(reading.type_question) is None:
             return judged
         if scope == "values" and expected_type(reading.type_question) not in VALUES:
             return judged
         lexicon = lexicons.setdefault(id(self), NameLexicon.of(self.index.sentences, self.stats.df))
-        question = frozenset(tokenize([reading.terms_of])[0])
+        asked_text = _SOURCE.sub(" ", reading.terms_of) if source else reading.terms_of
+        question = frozenset(tokenize([asked_text])[0])
         asked = question & lexicon.names
         if not asked:
             return judged
@@ -127,8 +132,9 @@ def main() -> None:
     args = sys.argv[1:]
     scope = next((a for a in args if a in ("values", "kinds", "all")), "values")
     document = "--document" in args
-    install(scope, document)
-    out = f"eval/results/referent-{scope}{'-document' if document else ''}"
+    source = "--source" in args
+    install(scope, document, source)
+    out = f"eval/results/referent-{scope}{'-document' if document else ''}{'-source' if source else ''}"
     for split in ("dev", "train", "chains"):
         try:
             app(["eval", "--split", split, "--no-peer", "--out", out])
