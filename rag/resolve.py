@@ -189,7 +189,8 @@ class Resolver:
             readings = [replace(r, anchors=anchors, said_words=said_words, picked=picked) for r in readings]
         elif self.specific is not None and not repeats and points_without_naming(question):
             # "When was it launched?": with each name of the conversation written in (`rag/coreference.py`)
-            readings += named_readings(alone, history, self.specific, self._in_documents_words)
+            named = named_readings(alone, history, self.specific, self._in_documents_words)
+            readings += [replace(r, said=tuple(quotes)) for r in named]  # (read by `without_parallel_reading`)
         return readings
 
     def _in_documents_words(self, question: str) -> str:
@@ -225,13 +226,15 @@ class Resolver:
 def without_parallel_reading(
     readings: list[ResolvedQuestion], states_asked_kind: Callable[[str], bool] | None
 ) -> list[ResolvedQuestion]:
-    """`readings` without the previous-answer reading when a quote of the previous answer already states
-    what kind of thing the question asks for (`states_asked_kind`, the answer-kind check of
-    `rag/kind_check.py`; None when the question asks for no particular kind) and another reading with the
-    history remains."""
-    if states_asked_kind is None or not any(r.source == "previous_question" for r in readings):
+    """`readings` without the previous-answer reading, and those with a name written in, when a quote of the
+    previous answer already states what kind of thing the question asks for (`states_asked_kind`, the
+    answer-kind check of `rag/kind_check.py`; None when the question asks for no particular kind) and the
+    reading with the previous questions remains: they leave that quote out, so all they can find is a
+    parallel of it."""
+    if states_asked_kind is None or not any(r.source == "previous_question" and not r.referent for r in readings):
         return readings
-    return [r for r in readings if not (r.source == "previous_answer" and any(map(states_asked_kind, r.said)))]
+    parallel = [r.source == "previous_answer" or r.referent is not None for r in readings]
+    return [r for r, p in zip(readings, parallel, strict=True) if not (p and any(map(states_asked_kind, r.said)))]
 
 
 def earlier_questions(reading: ResolvedQuestion, alone: ResolvedQuestion) -> str:

@@ -42,6 +42,14 @@ def test_a_previous_answer_stating_the_asked_kind_leaves_out_its_reading(compone
     assert _sources(resolver, "How many Allies are in it?", history) == ["alone", "previous_question"]
     # The quote states no amount, so for an amount the reading with it stays.
     assert _sources(resolver, "How much did it cost?", history) == ["alone", "previous_question", "previous_answer"]
+    # So are the readings with the quote's name written in ("How many Allies are in STARLIFT?"): they would
+    # find the same count again, or a parallel one. For the amount, the name's reading stays.
+    def named(question: str) -> list[str]:
+        readings = without_parallel_reading(resolver.readings(question, history), answer_check(question))
+        return [r.query for r in readings if r.referent is not None]
+
+    assert named("How many Allies are in it?") == []
+    assert named("How much did it cost?") == ["How much did STARLIFT cost?"]
     # A question asking for no particular kind keeps every reading.
     assert without_parallel_reading(resolver.readings("Why?", history), None) == resolver.readings("Why?", history)
 
