@@ -11,7 +11,7 @@ numbered citation. Each stage is its own module:
   the judge trusts most is the one answered);
 - `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point; a quote defining
   the asked abbreviation answers whatever its probability); `rag/byline.py`: who wrote a piece;
-  `rag/speaker.py`: who "he" is in a quote just shown;
+  `rag/dateline.py`: when it was published; `rag/speaker.py`: who "he" is in a quote just shown;
 - `rag/conflicts.py`: disagreeing sources; `rag/compose.py`: the answer text.
 """
 
@@ -24,13 +24,13 @@ import numpy as np
 
 from rag.answer_types import AnswerType
 from rag.answer_types import matches_type as answer_type_matches
-from rag.byline import asks_author, byline_answer
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
 from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
+from rag.dateline import piece_answer
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.off_topic import TopicCheck, relevance
@@ -141,11 +141,12 @@ class ExtractiveAnswerer:
         k = self.settings.answer_passages if top_k is None else top_k
         judged = self.best_reading(question, history, k)
         reading = judged.reading
-        if asks_author(question) and judged.passages and not judged.off_topic:
-            doc = self.index.documents[judged.passages[0].chunk.doc_id]
-            byline = byline_answer(doc, reading.question, reading.source, reading.read_as)
-            if byline is not None:
-                return byline
+        if judged.passages and not judged.off_topic:  # who wrote the piece, when it was published
+            best = self.index.documents[judged.passages[0].chunk.doc_id]
+            documents, source, read_as = self.index.documents.values(), reading.source, reading.read_as
+            from_heading = piece_answer(reading.question, documents, best, self.stats.idf, source, read_as)
+            if from_heading is not None:
+                return from_heading
         allowed = {i for p in judged.passages for i in p.chunk.sentence_ids} | set(reading.near)
         candidates = [c for c in judged.candidates if c.sentence_id in allowed]
         threshold, confidence = self.threshold, round(judged.confidence, 4)

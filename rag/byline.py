@@ -24,12 +24,13 @@ _WHO_WROTE = re.compile(
     r"|written\s+by\s+whom|by\s+whom\s+was)\b",
     re.I,
 )
-_A_PIECE = re.compile(r"\b(?:article|story|piece|post|blog|column|op-?ed|news\s+item|byline)s?\b", re.I)
+# The kinds of piece a question may ask about the writing of (read by `rag/dateline.py` too).
+A_PIECE = re.compile(r"\b(?:article|story|piece|post|blog|column|op-?ed|news\s+item|byline|page)s?\b", re.I)
 
 
 def asks_author(question: str) -> bool:
     """Whether `question` asks who wrote a piece ("Who wrote the article on ...?", "author of the story")."""
-    return bool(_WHO_WROTE.search(question) and _A_PIECE.search(question))
+    return bool(_WHO_WROTE.search(question) and A_PIECE.search(question))
 
 
 def byline_span(doc: Document) -> tuple[int, int] | None:

@@ -137,6 +137,22 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+def dateline_span(doc: Document) -> tuple[tuple[int, int], str] | None:
+    """The characters of `doc`'s dateline, the heading line that dates it as `describe_document` reads it
+    ("Published by NATO, 24 June 2025", "April 29, 2024"), without the spaces around it, and the date as
+    written there; None when it has none."""
+    for block in doc.blocks:
+        line = doc.text[block.start : block.end]
+        if not _is_heading(line):
+            return None
+        if _PUBLISHED_BY.match(line) or len(line) <= 40:
+            written = next((m.group(1) for pattern, _ in _DATE_PATTERNS if (m := pattern.search(line))), None)
+            if written is not None:
+                start = block.start + len(line) - len(line.lstrip())
+                return (start, block.start + len(line.rstrip())), written
+    return None
+
+
 def _is_heading(line: str) -> bool:
     return 0 < len(line) <= 150 and "\n" not in line and line.rstrip()[-1] not in ".!;:"
 

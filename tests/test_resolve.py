@@ -42,6 +42,7 @@ def test_a_previous_answer_stating_the_asked_kind_leaves_out_its_reading(compone
     assert _sources(resolver, "How many Allies are in it?", history) == ["alone", "previous_question"]
     # The quote states no amount, so for an amount the reading with it stays.
     assert _sources(resolver, "How much did it cost?", history) == ["alone", "previous_question", "previous_answer"]
+
     # So are the readings with the quote's name written in ("How many Allies are in STARLIFT?"): they would
     # find the same count again, or a parallel one. For the amount, the name's reading stays.
     def named(question: str) -> list[str]:
