@@ -48,10 +48,18 @@ def byline_answer(doc: Document, question: str, read_with: ReadWith, read_as: st
     span = byline_span(doc)
     if span is None or doc.author is None:
         return None
+    return heading_answer(doc, span, doc.author, question, read_with, read_as)
+
+
+def heading_answer(
+    doc: Document, span: tuple[int, int], lead: str, question: str, read_with: ReadWith, read_as: str | None
+) -> Answer:
+    """An answer read from a heading line of `doc` rather than judged (a byline, a dateline): `lead`, then the
+    line `doc.text[span]` quoted with its characters; confidence 1."""
     citation = cite(doc, 1, *span, score=1.0)
     return Answer(
         question=question,
-        answer=f"{doc.author} [1]: “{citation.quote}” [1]",
+        answer=f"{lead} [1]: “{citation.quote}” [1]",
         abstained=False,
         citations=[citation],
         confidence=1.0,

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from rag.byline import A_PIECE, asks_author, byline_answer
-from rag.citations import Answer, ReadWith, cite
+from rag.byline import A_PIECE, asks_author, byline_answer, heading_answer
+from rag.citations import Answer, ReadWith
 from rag.corpus import Document, dateline_span
 from rag.text import tokenize
 
@@ -60,17 +60,8 @@ def dateline_answer(doc: Document, question: str, read_with: ReadWith, read_as: 
     found = dateline_span(doc)
     if found is None:
         return None
-    (start, end), date = found
-    citation = cite(doc, 1, start, end, score=1.0)
-    return Answer(
-        question=question,
-        answer=f"{date} [1]: “{citation.quote}” [1]",
-        abstained=False,
-        citations=[citation],
-        confidence=1.0,
-        read_with=read_with,
-        read_as=read_as,
-    )
+    span, date = found
+    return heading_answer(doc, span, date, question, read_with, read_as)
 
 
 def piece_answer(

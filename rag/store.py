@@ -16,14 +16,12 @@ re-chunking or re-adding a document re-embeds only texts never embedded before.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +35,12 @@ from rag.store_rows import (
     DocumentWrite,
     MissingVectors,
     SentenceRow,
+    corpus_hash_of,
     document_row,
+    now_iso,
 )
 
-__all__ = ["ChunkRow", "CorpusStore", "DocumentRow", "DocumentWrite", "MissingVectors", "SentenceRow"]
+__all__ = ["ChunkRow", "CorpusStore", "DocumentRow", "DocumentWrite", "MissingVectors", "SentenceRow", "now_iso"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,18 +49,6 @@ STORE_FILE = "corpus.sqlite"
 
 def store_path(index_dir: Path) -> Path:
     return index_dir / STORE_FILE
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def corpus_hash_of(pairs: Iterable[tuple[str, str]]) -> str:
-    """`rag.corpus.corpus_hash` over (doc_id, sha256) pairs: the same hash for the same documents."""
-    h = hashlib.sha256()
-    for doc_id, sha in sorted(pairs):
-        h.update(f"{doc_id}\0{sha}\n".encode())
-    return h.hexdigest()
 
 
 class CorpusStore:
