@@ -74,8 +74,14 @@ def previous_quotes(history: list[Turn]) -> list[str]:
         if turn.role == "assistant" and turn.content.strip():
             if turn.content.strip().startswith(ABSTENTION_TEXT):
                 return []
-            return _QUOTED.findall(turn.content) or [turn.content.strip()]
+            return quotes_in(turn.content)
     return []
+
+
+def quotes_in(answer: str) -> list[str]:
+    """What an answer quoted: its “…” [n] quotes, or else the whole answer (a client may send the answer in its
+    own words)."""
+    return _QUOTED.findall(answer) or [answer.strip()]
 
 
 def validate_history(history: list[Turn] | None, max_turns: int) -> list[Turn]:

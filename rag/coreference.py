@@ -15,9 +15,11 @@ the conversation's latest turns mention, most recent first, with the name writte
 readings as they all do: the judge decides which name the pronoun stands for, by whether the documents
 state what is asked about it. The answer says how it was read (`read_as`).
 
-A name is a named entity of spaCy's small pipeline (`rag/nlp.py`) that has a word of its own: one used by at
-most SPECIFIC_SHARE of the corpus's sentences. "NATO" or "the Alliance", which nearly every sentence here
-uses, is the background of the conversation, not what "it" picks out of it.
+A name is a run of proper nouns (spaCy's tagger, `rag/nlp.py`) or an abbreviation, with a word of its own:
+one that at most 10% of the corpus's sentences use (`TermStatistics.specific`). "NATO" or "the Alliance",
+which nearly every sentence here uses, is the background of the conversation, not what "it" picks out of it.
+Such a reading, like the previous-answer reading, is left out when the previous answer's quotes already state
+the kind of thing asked (`rag/resolve.py`, `without_parallel_reading`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from rag.chat import Turn
+from rag.chat import Turn, quotes_in
 from rag.citations import ReadWith
 from rag.nlp import tagged
 from rag.reading import ResolvedQuestion
@@ -36,8 +38,9 @@ from rag.text import tokenize
 MAX_REFERENTS = 3
 # The turns of the conversation, from the latest back, whose names may be what a pronoun stands for.
 REACH_TURNS = 4
-# A word used by at most this share of the corpus's sentences is a name's own word.
-SPECIFIC_SHARE = 0.1
+# How much of a turn is read for names (characters; of an answer, its quotes): a client may send long turns,
+# and the tagger reads about 100 KB a second.
+NAME_CHARS = 1000
 
 # A month's or a day's name, which the tagger takes for a proper noun ("February").
 _CALENDAR = re.compile(
@@ -61,7 +64,8 @@ def conversation_names(history: list[Turn], specific: Callable[[str], bool]) -> 
     seen: set[str] = set()
     for turn in reversed(history[-REACH_TURNS:]):
         source: ReadWith = "previous_answer" if turn.role == "assistant" else "previous_question"
-        for name in names_in(turn.content):
+        said = " ".join(quotes_in(turn.content)) if source == "previous_answer" else turn.content
+        for name in names_in(said[:NAME_CHARS]):
             if name.lower() in seen or not specific(name):
                 continue
             seen.add(name.lower())

@@ -72,3 +72,15 @@ def test_names_are_runs_of_proper_nouns_and_it_stands_for_no_plural() -> None:
         written_in("How much did they contribute?", "Seventeen Allies") == "How much did Seventeen Allies contribute?"
     )
     assert written_in("When was it launched?", "APSS") == "When was APSS launched?"
+
+
+def test_a_long_turn_is_read_for_names_only_so_far(components: QAComponents) -> None:
+    from rag.coreference import NAME_CHARS
+
+    specific = components.extractive.stats.specific
+    filler = "The Alliance said so. " * (NAME_CHARS // 20)
+    history = [Turn(role="user", content=f"{filler} What about STARLIFT?")]
+    assert conversation_names(history, specific) == []
+    # Of an answer, its quotes are read, not the words around them.
+    answer = f"As the page says: “{APSS}.” [1] {filler} STARLIFT"
+    assert conversation_names([Turn(role="assistant", content=answer)], specific) == [("APSS", "previous_answer")]
