@@ -50,6 +50,8 @@ _CALENDAR = re.compile(
 )
 # An abbreviation, which the tagger may take for a number or a common noun ("3SAS", "NSP2K", "NSpOC").
 _ABBREVIATION = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9]{2,}$")
+# A currency's code names an amount's unit, not a thing ("USD 1 billion"): the codes amounts are read with.
+_CURRENCIES = frozenset({"EUR", "USD", "GBP"})
 _POSSESSIVE = re.compile(r"['’]s$")
 # The pronouns a thing's name replaces ("he" and "she" are left to `rag/speaker.py`), and their possessives.
 _PRONOUNS = frozenset({"it", "they", "them"})
@@ -78,15 +80,16 @@ def conversation_names(history: list[Turn], specific: Callable[[str], bool]) -> 
 @lru_cache(maxsize=4096)
 def names_in(text: str) -> tuple[str, ...]:
     """The names `text` mentions, in order: each run of proper nouns (spaCy's tagger: "NATO Commercial Space
-    Strategy", "APSS", "Allied Defence Ministers"), without a month's or a day's name."""
+    Strategy", "Allied Defence Ministers") or abbreviations ("3SAS"), without a month's or a day's name or a
+    currency's code."""
     names: list[str] = []
     run: list[str] = []
     previous = None
     for token in [*tagged(text), None]:
         glued = bool(run) and previous is not None and not previous.whitespace_ and token is not None
         if token is not None and (
-            (token.pos_ == "PROPN" and not _CALENDAR.match(token.text))
-            or _ABBREVIATION.match(token.text)
+            (token.pos_ == "PROPN" and not _CALENDAR.match(token.text) and token.text not in _CURRENCIES)
+            or (_ABBREVIATION.match(token.text) and token.text not in _CURRENCIES)
             or (glued and token.text.isalnum())  # "NSP2K", cut by the tokeniser into "NSP2" and "K"
         ):
             run.append(token.text_with_ws)

@@ -5,8 +5,8 @@ to the sentence stages (`rag/corpus.py` reads it as the document's date): it sta
 question about the subject should be answered with it. But "When was NATO's page on its approach to space
 published?" asks for exactly that line, and without it the closest content sentence answers with a date of
 what the piece is about. So a question asking when an article, a page, a story or a post was published is
-answered from the dateline of the document its best passage comes from, quoted verbatim with its
-characters in the source, as `rag/byline.py` answers who wrote it.
+answered from the dateline of that piece, quoted verbatim with its characters in the source, as
+`rag/byline.py` answers who wrote it.
 
 Only such questions: "When was the Commercial Space Strategy released?" asks about the strategy, which the
 dateline of a page about it does not date, so a question names the kind of piece it asks about. Which piece

@@ -67,6 +67,8 @@ def test_names_are_runs_of_proper_nouns_and_it_stands_for_no_plural() -> None:
     text = "“To that end, Allied Defence Ministers endorsed the first NATO Commercial Space Strategy in February 2025.”"
     assert names_in(text) == ("Allied Defence Ministers", "NATO Commercial Space Strategy")  # no "February"
     assert names_in("The 3SAS and the NSP2K programme were funded by Luxembourg.") == ("3SAS", "NSP2K", "Luxembourg")
+    funded = names_in("Allies gave more than USD 1 billion to APSS.")
+    assert "APSS" in funded and "USD" not in funded  # a currency's code is no name
     assert written_in("Who helped develop it?", "Allied Defence Ministers") is None
     assert (
         written_in("How much did they contribute?", "Seventeen Allies") == "How much did Seventeen Allies contribute?"
