@@ -75,6 +75,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
 # Month names and years, as every date pattern here (and `rag/time_range.py`) reads them.
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 YEAR = r"(?:1[89]\d\d|20\d\d)"
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # Longest first, so that "seventeen" is not read as "seven".
 NUMBER_WORDS = (
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|twenty|thirty|forty|fifty|"

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from rag.answer_types import MONTH, WEEKDAY
 from rag.chat import Turn, quotes_in
 from rag.citations import ReadWith
 from rag.nlp import tagged
@@ -43,11 +44,8 @@ REACH_TURNS = 4
 NAME_CHARS = 1000
 
 # A month's or a day's name, which the tagger takes for a proper noun ("February").
-_CALENDAR = re.compile(
-    r"^(?:jan(?:uary)?|feb(?:ruary)?|march|mar|april|apr|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
-    r"|nov(?:ember)?|dec(?:ember)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\.?$",
-    re.IGNORECASE,
-)
+_CALENDAR = re.compile(rf"^(?:{MONTH}|{WEEKDAY})$")
+
 # An abbreviation, which the tagger may take for a number or a common noun ("3SAS", "NSP2K", "NSpOC").
 _ABBREVIATION = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9]{2,}$")
 # A currency's code names an amount's unit, not a thing ("USD 1 billion"): the codes amounts are read with.

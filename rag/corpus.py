@@ -145,12 +145,16 @@ def dateline_span(doc: Document) -> tuple[tuple[int, int], str] | None:
         line = doc.text[block.start : block.end]
         if not _is_heading(line):
             return None
-        if _PUBLISHED_BY.match(line) or len(line) <= 40:
-            written = next((m.group(1) for pattern, _ in _DATE_PATTERNS if (m := pattern.search(line))), None)
-            if written is not None:
-                start = block.start + len(line) - len(line.lstrip())
-                return (start, block.start + len(line.rstrip())), written
+        if _is_dateline(line):
+            written = next(m.group(1) for pattern, _ in _DATE_PATTERNS if (m := pattern.search(line)))
+            start = block.start + len(line) - len(line.lstrip())
+            return (start, block.start + len(line.rstrip())), written
     return None
+
+
+def _is_dateline(line: str) -> bool:
+    """Whether a heading line dates the document: "Published by …" with a date, or a short line with one."""
+    return bool(_PUBLISHED_BY.match(line) or len(line) <= 40) and parse_date(line) is not None
 
 
 def _is_heading(line: str) -> bool:
@@ -176,7 +180,7 @@ def describe_document(text: str, debris: list[Debris], blocks: list[Span], fallb
         if by:
             publisher = by.group("who").strip()
             date = date or line_date
-        elif line_date and len(line) <= 40:
+        elif _is_dateline(line):
             date = date or line_date
         else:
             headings.append(line.strip().lstrip("#").strip())  # a Markdown heading's marker is not its title

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from rag.byline import A_PIECE, asks_author, byline_answer, heading_answer
 from rag.citations import Answer, ReadWith
@@ -48,7 +49,7 @@ def which_piece(question: str, documents: Iterable[Document], idf: Callable[[str
     asked = set(tokenize([question])[0])
     best, most = None, 0.0
     for doc in documents:
-        shared = sum(idf(t) for t in asked & set(tokenize([f"{doc.title} {doc.publisher or ''}"])[0]))
+        shared = sum(idf(t) for t in asked & _named_by(doc.title, doc.publisher))
         if shared > most:
             best, most = doc, shared
     return best
@@ -80,3 +81,9 @@ def piece_answer(
     if asks_publication_date(question):
         return dateline_answer(which_piece(question, documents, idf) or best, question, read_with, read_as)
     return None
+
+
+@lru_cache(maxsize=65536)
+def _named_by(title: str, publisher: str | None) -> frozenset[str]:
+    """The terms of a document's title and publisher (tokenised once per document, not per question)."""
+    return frozenset(tokenize([f"{title} {publisher or ''}"])[0])

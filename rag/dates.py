@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rag.answer_types import MONTH, AnswerType, find_values
+from rag.answer_types import MONTH, WEEKDAY, AnswerType, find_values
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # "this summer"; "May" alone is as often the verb), or a day of the week ("released Tuesday").
 _DAY_OR_MONTH = re.compile(
     rf"\b(?:(?i:in|on|by|until|till|since|from|last|next|this|early|late|mid-?)\s+(?:{MONTH}|(?:the\s+)?"
-    r"(?:spring|summer|autumn|winter))|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b",
+    rf"(?:spring|summer|autumn|winter))|{WEEKDAY})\b",
 )
 # A question about what is still to come.
 _FUTURE_QUESTION = re.compile(
