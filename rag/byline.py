@@ -21,6 +21,7 @@ from rag.corpus import AUTHOR_LINE, Document
 
 _WHO_WROTE = re.compile(
     r"\b(?:who\s+(?:wrote|authored|penned|(?:is|was)\s+the\s+(?:author|writer))|(?:author|writer)\s+of"
+    r"|(?:which|what)\s+(?:journalist|reporter|writer|author|correspondent)\s+(?:wrote|authored|penned|filed)"
     r"|written\s+by\s+whom|by\s+whom\s+was)\b",
     re.I,
 )

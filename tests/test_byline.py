@@ -16,10 +16,13 @@ from .conftest import SEEDS, source_text
         ("Who wrote the Breaking Defense article about the commercial space strategy?", True),
         ("Who is the author of the story on the symposium?", True),
         ("By whom was the piece on NATO's space policy written?", True),
+        ("Which journalist wrote the Breaking Defense story on the Alliance's new plan?", True),
+        ("What reporter filed the story on the strategy?", True),
         # Who drew up a strategy or a policy is not who wrote an article about it.
         ("Who wrote the Commercial Space Strategy?", False),
         ("Who is the author of NATO's Overarching Space Policy?", False),
         ("Which article describes the symposium?", False),
+        ("Which journalist wrote about the commercial space strategy?", False),  # no piece named: not a byline
     ],
 )
 def test_only_who_wrote_a_piece_asks_for_its_author(question: str, asks: bool) -> None:

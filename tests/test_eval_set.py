@@ -237,3 +237,34 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     path.write_text(f"{good}\n{good}\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match="duplicate ids: fact-a"):
         load_eval_set(path)
+
+
+PROBES = sorted((REPO / "eval" / "probes").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("path", PROBES, ids=[p.stem for p in PROBES])
+def test_probe_answers_and_sides_are_verbatim_in_their_documents(path: Path, texts: dict[str, str]) -> None:
+    """The probes (`eval/probe_answers.py`, kept in no split) are scored by their strings being in the quotes:
+    each answer and each side must be in one of its gold documents word for word, and no probe may ask a
+    question of the evaluation's splits after the same chat."""
+
+    def chat(item: dict) -> tuple[str, ...]:
+        return (*(turn["content"] for turn in item["history"]), item["question"])
+
+    asked = {
+        chat(json.loads(line))
+        for split in (EVAL_SET, TRAIN_SET, CHAINS, REPO / "eval" / "questions_test.jsonl")
+        for line in split.read_text(encoding="utf-8").splitlines()
+    }
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len({item["id"] for item in items}) == len(items)
+    for item in items:
+        assert chat(item) not in asked, item["id"]
+        gold = [texts[doc_id] for doc_id in item["gold_docs"]]
+        assert bool(item["answers"]) is bool(gold), item["id"]
+        for answer in item["answers"]:
+            assert any(answer in text for text in gold), (item["id"], answer)
+        sides = [side for side in item["sides"] if isinstance(side, list)]
+        assert len(sides) in (0, 2), item["id"]
+        for side in sides:
+            assert side and all(any(s in text for text in gold) for s in side), (item["id"], side)
