@@ -8,93 +8,35 @@ The commonest near miss left states a value of the asked kind that belongs to an
 contribute?"). An earlier gate ("the question's rarest name must be in the candidate's paragraph", README)
 lost answers to paraphrases. This one is narrower: a candidate is dropped only when its paragraph (or, with
 `--document`, its whole document) states none of the names the question uses, *and* its quote names
-another thing instead. A word is a name when the corpus writes it capitalised mid-sentence at least half
-the times it uses it there (months, weekdays and currency codes aside), and used by at most 10% of the
-sentences (so "NATO" in this corpus is not one); the question's names the corpus never uses are not read
+another thing instead. A word is a name as `rag/subject.py` reads
+it (written capitalised mid-sentence at least half the times, used by at most 10% of the sentences; so
+"NATO" in this corpus is not one); the question's names the corpus never uses are not read
 (a paraphrase may rename a thing). Scope: questions asking for a value (values), also those the
 answer-kind check reads as asking for a kind of name (kinds), or all.
 
 Then it runs `rag eval --split dev|train|chains --no-peer` with the gate in place, writing its runs to
-eval/results/referent-<scope>/ for `rag eval --compare` against a run without it.
+eval/results/referent-<scope>/ for `rag eval --compare` against a run without it. Since 2026-12-08 the
+answerer's own subject check (`rag/subject.py`, a narrower successor of this gate) runs under it too.
 """
 
 from __future__ import annotations
 
-import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rag.answer_types import AnswerType, expected_type
 from rag.answering import ExtractiveAnswerer, JudgedReading
-from rag.chunking import Sentence
 from rag.cli import app
 from rag.kind_check import answer_check
-from rag.text import normalize_text, stem_words, stopword_set, tokenize
+from rag.subject import CITED_SOURCE
+from rag.text import tokenize
 
-COMMON_NAME_SHARE = 0.1
-CAPITALISED_SHARE = 0.5
-_WORD = re.compile(r"\b\w\w+\b")
-_VALUE_WORDS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "eur",
-    "usd",
-    "gbp",
-]
 VALUES = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT)
-
-
-@dataclass(frozen=True, slots=True)
-class NameLexicon:
-    names: frozenset[str]
-
-    @classmethod
-    def of(cls, sentences: list[Sentence], df: dict[str, int]) -> NameLexicon:
-        stop = stopword_set()
-        capitalised: dict[str, int] = {}
-        uses: dict[str, int] = {}
-        for s in sentences:
-            text = re.sub(r"'s\b", "", normalize_text(s.text))
-            words = [w for w in _WORD.findall(text)[1:] if w.lower() not in stop]
-            for word, stem in zip(words, stem_words([w.lower() for w in words]), strict=True):
-                uses[stem] = uses.get(stem, 0) + 1
-                capitalised[stem] = capitalised.get(stem, 0) + word[0].isupper()
-        limit = COMMON_NAME_SHARE * max(len(sentences), 1)
-        values = set(stem_words(_VALUE_WORDS))
-        return cls(
-            frozenset(
-                stem
-                for stem, n in uses.items()
-                if capitalised[stem] >= CAPITALISED_SHARE * n and df.get(stem, 0) <= limit and stem not in values
-            )
-        )
-
-
-# "…, according to Breaking Defense?": the name of a source the question cites, not of what it asks about.
-_SOURCE = re.compile(r"\baccording to (?:the )?(?:[A-Z][\w’'-]*\s*)+", re.UNICODE)
 
 
 def install(scope: str, document: bool, source: bool = False) -> None:
     """Wrap `ExtractiveAnswerer.judge_reading` so that every reading's candidates pass the gate."""
     original = ExtractiveAnswerer.judge_reading
-    lexicons: dict[int, NameLexicon] = {}
     documents: dict[str, frozenset[str]] = {}
 
     def gated(self: ExtractiveAnswerer, reading, vector, k, before=None) -> JudgedReading:
@@ -103,8 +45,8 @@ def install(scope: str, document: bool, source: bool = False) -> None:
             return judged
         if scope == "values" and expected_type(reading.type_question) not in VALUES:
             return judged
-        lexicon = lexicons.setdefault(id(self), NameLexicon.of(self.index.sentences, self.stats.df))
-        asked_text = _SOURCE.sub(" ", reading.terms_of) if source else reading.terms_of
+        lexicon = self.subjects.lexicon  # the names `rag/subject.py` reads
+        asked_text = CITED_SOURCE.sub(" ", reading.terms_of) if source else reading.terms_of
         question = frozenset(tokenize([asked_text])[0])
         asked = question & lexicon.names
         if not asked:

@@ -17,7 +17,7 @@ numbered citation. Each stage is its own module:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -27,19 +27,21 @@ from rag.answer_types import matches_type as answer_type_matches
 from rag.candidates import ScoredSentence, TermStatistics, coverage, prefer_shorter_quotes, ranked, score_pool
 from rag.chat import Turn
 from rag.chunking import sentence_contexts
-from rag.citations import ABSTENTION_TEXT, AbstentionReason, Answer, Citation, Conflict, abstention, cite
+from rag.citations import ABSTENTION_TEXT, Answer, Citation, Conflict, abstention, cite
 from rag.compose import compose, conflicts_of
 from rag.conflicts import ConflictPolicy, add_disagreeing_quotes
 from rag.dateline import piece_answer
 from rag.index_store import CorpusIndex
 from rag.judge import FittedJudge, HeuristicJudge, Judge, JudgeCandidate, JudgeQuestion
 from rag.off_topic import TopicCheck, relevance
+from rag.reading import JudgedReading
 from rag.referent import points_without_naming
 from rag.resolve import ResolvedQuestion, Resolver, answering_earlier, earlier_questions, without_parallel_reading
 from rag.retrieval import HybridRetriever, Passage
 from rag.selection import SelectionPolicy, defining, select_quotes
 from rag.settings import Settings
 from rag.speaker import speaker_quote
+from rag.subject import NameLexicon, SubjectCheck
 from rag.term_vectors import TermVectors, term_vectors_for
 from rag.time_range import time_check
 from rag.wording import DocumentWording
@@ -57,24 +59,6 @@ __all__ = [
     "coverage",
     "prefer_shorter_quotes",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class JudgedReading:
-    """One reading of the question, retrieved and judged: the first stage's passages re-ranked by their
-    best candidate, every candidate with its probability (best first), the best probability, how close
-    its pool comes to the question (`rag/off_topic.py`), the best probability before the answer-kind and
-    time-range checks set candidates aside, and whether the question was found off-topic."""
-
-    reading: ResolvedQuestion
-    passages: list[Passage]
-    candidates: list[ScoredSentence]
-    confidence: float
-    relevance: float = 0.0
-    unchecked: float = 0.0
-    off_topic: bool = False
-    no_referent: bool = False
-    pool: list[ScoredSentence] = field(default_factory=list)  # every candidate judged, best first, unchecked
 
 
 class ExtractiveAnswerer:
@@ -122,6 +106,11 @@ class ExtractiveAnswerer:
         return DocumentWording(self.index, self.stats)
 
     @cached_property
+    def subjects(self) -> SubjectCheck:
+        lexicon = NameLexicon.of(self.index.sentences, (d.text for d in self.index.documents.values()), self.stats)
+        return SubjectCheck(lexicon, self.stats)
+
+    @cached_property
     def resolver(self) -> Resolver:
         settings, wording = self.settings, self.wording
         max_chars, max_turns = settings.max_question_chars, settings.max_history_turns
@@ -161,7 +150,7 @@ class ExtractiveAnswerer:
         policy = SelectionPolicy.of(self.settings, threshold)
         chosen = select_quotes(self.index, candidates, policy, reading.asks, reading.type_question)
         if not chosen:
-            reason = self._abstention_reason(judged)
+            reason = judged.abstention_reason(self.threshold)
             return abstention(reading.question, confidence, reading.source, reason, reading.read_as)
         conflict_policy, asks, asked = ConflictPolicy.of(self.settings), reading.asks, reading.type_question
         chosen, disagreements = add_disagreeing_quotes(
@@ -179,13 +168,6 @@ class ExtractiveAnswerer:
             read_with=reading.source,
             read_as=reading.read_as,
         )
-
-    def _abstention_reason(self, judged: JudgedReading) -> AbstentionReason:
-        if judged.off_topic:
-            return "off_topic"
-        if judged.no_referent:
-            return "no_referent"
-        return "kind_not_stated" if judged.unchecked >= self.threshold else "not_confident"
 
     def best_reading(self, question: str, history: list[Turn] | None, k: int) -> JudgedReading:
         """Every reading of `question` retrieved and judged; the one whose best quote is most trusted (the
@@ -209,7 +191,8 @@ class ExtractiveAnswerer:
         if len(judged) == 1 and points_without_naming(question):  # "When was it launched?", out of the blue
             return replace(alone, candidates=[], confidence=0.0, no_referent=True)
         # Whether some reading had a quote strong enough to answer before the checks set it aside.
-        return replace(max(judged, key=lambda j: j.confidence), unchecked=max(j.unchecked for j in judged))
+        best = max(judged, key=lambda j: j.confidence)
+        return replace(best, unchecked=max(j.unchecked for j in judged), ungated=max(j.ungated for j in judged))
 
     def retrieval_query(self, question: str, history: list[Turn] | None = None) -> str:
         """What retrieval looks for when `question` is asked after `history`."""
@@ -277,10 +260,14 @@ class ExtractiveAnswerer:
         order = sorted(first, key=lambda p: (-passage_score(p), p.rank))[:k]
         passages = [Passage(p.chunk, r, p.dense_score, p.bm25_score, p.fused_score) for r, p in enumerate(order, 1)]
         by_probability = ranked(judged)
-        candidates_ranked = self.stating_asked_kind(by_probability, reading.type_question)
-        confidence = candidates_ranked[0].score if candidates_ranked else 0.0
+        stating = self.stating_asked_kind(by_probability, reading.type_question)
+        # A value stated for another subject than the question names (`rag/subject.py`) answers nothing.
+        candidates_ranked = self.subjects.about_asked(reading, stating) if self.settings.kind_check else stating
+        confidence, ungated = (c[0].score if c else 0.0 for c in (candidates_ranked, stating))
         unchecked = by_probability[0].score if by_probability else 0.0
-        return JudgedReading(reading, passages, candidates_ranked, confidence, closest, unchecked, pool=by_probability)
+        return JudgedReading(
+            reading, passages, candidates_ranked, confidence, closest, unchecked, ungated, pool=by_probability
+        )
 
     def stating_asked_kind(self, candidates: list[ScoredSentence], question: str) -> list[ScoredSentence]:
         """For a question asking for a kind of thing (a date, an amount, which company, where...: see

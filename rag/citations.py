@@ -40,11 +40,13 @@ def cite(doc: Document, number: int, start: int, end: int, score: float) -> Cita
 
 
 ReadWith = Literal["alone", "previous_question", "previous_answer", "elliptic"]
-AbstentionReason = Literal["off_topic", "no_referent", "kind_not_stated", "not_confident"]
+AbstentionReason = Literal["off_topic", "no_referent", "other_subject", "kind_not_stated", "not_confident"]
 # What each reason tells the reader, in a sentence (the web page and the CLI show it under the abstention).
 ABSTENTION_REASONS: dict[str, str] = {
     "off_topic": "Nothing in the documents comes close to this question.",
     "no_referent": "The question points at something (“it”, “they”, “that”) that nothing before it names.",
+    "other_subject": "The passages closest to it state the kind of value asked for (a date, a number, an amount), "
+    "but of something other than what the question names.",
     "kind_not_stated": "The passages closest to it do not state the kind of thing asked for (a date, a number, "
     "an amount, a name of that kind), or not for the time asked about.",
     "not_confident": "No passage is judged likely enough to state what was asked.",
@@ -84,9 +86,11 @@ class Answer(BaseModel):
         None,
         description="Why the answer abstains (null when it answers). off_topic: nothing in the documents comes "
         "close to the question; no_referent: asked with no conversation before it, the question points at its "
-        "subject ('it', 'they', 'that') without naming it; kind_not_stated: passages judged likely enough to "
-        "answer were set aside because none states the kind of thing asked for (a date, a number, an amount, a "
-        "name of that kind) or a year inside the time asked about; not_confident: no passage is judged likely "
+        "subject ('it', 'they', 'that') without naming it; other_subject: passages judged likely enough to answer "
+        "state the kind of value asked for (a date, a number, an amount), but of something other than what the "
+        "question names; kind_not_stated: passages judged likely enough to answer were set aside because none "
+        "states the kind of thing asked for (a date, a number, an amount, a name of that kind) or a year inside "
+        "the time asked about; not_confident: no passage is judged likely "
         "enough to state what was asked.",
     )
 

@@ -45,7 +45,8 @@ document (doc_id) and character offsets (start, end) of the quote in the origina
 a cited span in place and `verify_quote` checks a quote attributed to the documents. An answer with
 `abstained: true` means the documents do not answer the question; its `abstention_reason` says why
 (`off_topic`: nothing close to it; `no_referent`: it says "it" or "that" with nothing before it to name
-it; `kind_not_stated`: the closest passages do not state the kind of thing
+it; `other_subject`: the closest passages state the kind of value asked for, but of something other than
+what the question names; `kind_not_stated`: the closest passages do not state the kind of thing
 asked for; `not_confident`: no passage is judged likely enough). `read_as` shows the question as read when
 an acronym the documents never use was spelled out."""
 

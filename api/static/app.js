@@ -149,6 +149,8 @@ const READ_WITH = {
 const ABSTENTION_REASONS = {
   off_topic: "Nothing in the documents comes close to this question.",
   no_referent: "The question points at something (“it”, “they”, “that”) that nothing before it names.",
+  other_subject:
+    "The passages closest to it state the kind of value asked for (a date, a number, an amount), but of something other than what the question names.",
   kind_not_stated:
     "The passages closest to it do not state the kind of thing asked for (a date, a number, an amount, a name of that kind), or not for the time asked about.",
   not_confident: "No passage is judged likely enough to state what was asked.",

@@ -1,0 +1,150 @@
+"""Whose value a quote states: a question asking for a date, a count or an amount of something it names is
+not answered by a quote stating that kind of value for something else.
+
+The commonest wrong answer to a fresh question is a value of the asked kind that belongs to another subject:
+"When was the Memorandum of Understanding for the STARLIFT project signed?" got the sentence on the APSS
+Memorandum, "How much is the United States contributing to the NSS6G project?" NATO's own EUR 1 billion.
+The judge weighs how much of the question a sentence covers, not which of its names the value is about.
+
+So, for a question asking for a value, each name the question gives its subject must be stated in the
+candidate's quote or its context (the sentences around it), or the candidate must name nothing else that
+could be the subject. A candidate about another thing, named instead, is set aside.
+
+- **A name** is a word the corpus writes capitalised inside a sentence at least half the times it writes it
+  there, used by at most 10% of its sentences (so not "NATO" here), and not a month, a weekday or a currency
+  code. The question must write it as a name too (capitalised, not as its first word; or in capitals): "the
+  far north" names nothing, though the corpus writes "North Atlantic".
+- **The question's names** come in runs ("Overarching Space Policy", "United States"): a run is stated when
+  one of its name words is, or the abbreviation the documents spell it out with ("Alliance Persistent
+  Surveillance from Space" for "APSS", and the other way round).
+- **Names that describe, not name, the subject** are not read: those in a clause that modifies a noun ("the
+  programme building the Aquila satellite constellation", spaCy's parse: `acl`, `relcl`), and the source a
+  question cites ("…, according to Breaking Defense?").
+
+Measured on dev, the training questions, the chains and the probe sets (README, Evaluation): earlier forms
+(any one of the question's names in the paragraph; every name, however the question writes it, whatever
+clause it stands in) lost right answers, and so does this one for every kind of question
+(`eval/subject_scope.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.answer_types import MONTH, WEEKDAY, AnswerType, expected_type
+from rag.candidates import ScoredSentence, TermStatistics
+from rag.chunking import Sentence
+from rag.definitions import definitions
+from rag.nlp import parsed
+from rag.reading import ResolvedQuestion
+from rag.text import normalize_text, stem_words, stopword_set, tokenize
+
+# The kinds of value a quote may state for another subject than the question's.
+VALUES = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT)
+NAME_SHARE = 0.1  # a name's word is used by at most this share of the corpus's sentences
+CAPITALISED_SHARE = 0.5  # ... and written capitalised inside a sentence at least this share of the times
+# Capitalised, but no names: months, weekdays, currency codes.
+_CALENDAR = [*re.findall(r"[A-Z]\w+", MONTH), *re.findall(r"[A-Z]\w+", WEEKDAY), "EUR", "USD", "GBP"]
+_WORD = re.compile(r"\b\w\w+\b")
+# "…, according to Breaking Defense?": the name of a source the question cites, not of what it asks about.
+CITED_SOURCE = re.compile(r"\baccording to (?:the )?(?:[A-Z][\w’'-]*\s*)+")
+_DESCRIBING = ("acl", "relcl")  # a clause that modifies a noun ("the programme building ...")
+
+
+@dataclass(frozen=True, slots=True)
+class NameLexicon:
+    """The corpus's names (as `tokenize` stems them) and its abbreviations spelled out."""
+
+    names: frozenset[str]
+    aliases: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (an abbreviation's stems, its long form's)
+
+    @classmethod
+    def of(cls, sentences: list[Sentence], texts: Iterable[str], stats: TermStatistics) -> NameLexicon:
+        stop = stopword_set()
+        uses: dict[str, int] = {}
+        capitalised: dict[str, int] = {}
+        for s in sentences:  # every word but the first of each sentence, stemmed as `tokenize` stems it
+            words = [w for w in _WORD.findall(re.sub(r"'s\b", "", normalize_text(s.text)))[1:] if w.lower() not in stop]
+            for word, stem in zip(words, stem_words([w.lower() for w in words]), strict=True):
+                uses[stem] = uses.get(stem, 0) + 1
+                capitalised[stem] = capitalised.get(stem, 0) + word[0].isupper()
+        limit = NAME_SHARE * max(stats.n, 1)
+        calendar = set(stem_words([w.lower() for w in _CALENDAR]))
+        names = frozenset(
+            stem
+            for stem, n in uses.items()
+            if capitalised[stem] >= CAPITALISED_SHARE * n and stats.df.get(stem, 0) <= limit and stem not in calendar
+        )
+        aliases = []
+        for text in texts:
+            for d in definitions(text):
+                short, long = frozenset(tokenize([d.abbreviation])[0]), frozenset(tokenize([text[d.start : d.end]])[0])
+                if short and long:
+                    aliases.append((short, long))
+        return cls(names, tuple(dict.fromkeys(aliases)))
+
+    def asked(self, question: str) -> list[frozenset[str]]:
+        """The runs of names `question` gives what it asks about, each as its name stems."""
+        return [run & self.names for run in _name_runs(CITED_SOURCE.sub(" ", question)) if run & self.names]
+
+    def stated(self, terms: frozenset[str]) -> frozenset[str]:
+        """`terms` with what each abbreviation among them spells out, and the abbreviation of each long form."""
+        found = set(terms)
+        for short, long in self.aliases:
+            if short <= terms:
+                found |= long
+            if long <= terms:
+                found |= short
+        return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def _name_runs(question: str) -> tuple[frozenset[str], ...]:
+    """The stems of each run of words `question` writes as names (capitalised after its first word, or in
+    capitals), outside the clauses that modify a noun."""
+    doc = parsed(question)
+    runs: list[list[int]] = []  # the character spans of the runs (spaCy may cut "NSS6G" into "NSS6", "G")
+    for i, token in enumerate(doc):
+        written = (i > 0 and token.text[:1].isupper()) or (len(token.text) > 1 and token.text.isupper())
+        describing = any(t.dep_ in _DESCRIBING for t in (token, *token.ancestors))
+        if written and not token.is_punct and not describing:
+            if runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    spans = [doc[start:end].text for start, end in runs]
+    return tuple(frozenset(tokenize([span])[0]) for span in spans)
+
+
+class SubjectCheck:
+    """Sets aside the candidates stating a value for another subject than the one a question names."""
+
+    def __init__(self, lexicon: NameLexicon, stats: TermStatistics) -> None:
+        self.lexicon = lexicon
+        self.stats = stats
+
+    def about_asked(self, reading: ResolvedQuestion, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
+        """`candidates` (best first) without those about another subject, for a reading asking for a value."""
+        if not candidates or expected_type(reading.type_question) not in VALUES:
+            return candidates
+        runs = self.lexicon.asked(reading.terms_of)
+        if not runs:
+            return candidates
+        question = frozenset(tokenize([reading.terms_of])[0])
+        names, stats = self.lexicon.names, self.stats
+        kept = []
+        for c in candidates:
+            quote = stats.sentence_tokens[c.sentence_id]
+            if c.extended:
+                quote = quote | stats.sentence_tokens[c.sentence_id - 1]
+            stated = self.lexicon.stated(quote | self.around(c.sentence_id))
+            if all(run & stated for run in runs) or not (quote & names) - question:
+                kept.append(c)
+        return kept
+
+    def around(self, sentence_id: int) -> frozenset[str]:
+        """The terms of the sentences a candidate is read with (its context), where a name may be stated."""
+        return self.stats.context_tokens[sentence_id]
