@@ -7,8 +7,10 @@ Memorandum, "How much is the United States contributing to the NSS6G project?" N
 The judge weighs how much of the question a sentence covers, not which of its names the value is about.
 
 So, for a question asking for a value, each name the question gives its subject must be stated in the
-candidate's quote or its context (the sentences around it), or the candidate must name nothing else that
-could be the subject. A candidate about another thing, named instead, is set aside.
+candidate's quote or its context (the sentences around it); a candidate stating only some of them stays when
+it names nothing else that could be the subject (one part of a two-part question: "How much has Luxembourg
+given to 3SAS and to APSS?"). A candidate stating none of them is about something else, named or not
+("Seventeen Allies are contributing …" for the United States), and is set aside.
 
 - **A name** is a word the corpus writes capitalised inside a sentence at least half the times it writes it
   there, used by at most 10% of its sentences (so not "NATO" here), and not a month, a weekday or a currency
@@ -127,7 +129,8 @@ class SubjectCheck:
         self.stats = stats
 
     def about_asked(self, reading: ResolvedQuestion, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
-        """`candidates` (best first) without those about another subject, for a reading asking for a value."""
+        """`candidates` (best first) without those about another subject, for a reading asking for a value:
+        kept when they state every name run of the question, or some and no other name."""
         if not candidates or expected_type(reading.type_question) not in VALUES:
             return candidates
         runs = self.lexicon.asked(reading.terms_of)
@@ -141,7 +144,9 @@ class SubjectCheck:
             if c.extended:
                 quote = quote | stats.sentence_tokens[c.sentence_id - 1]
             stated = self.lexicon.stated(quote | self.around(c.sentence_id))
-            if all(run & stated for run in runs) or not (quote & names) - question:
+            if all(run & stated for run in runs) or (
+                any(run & stated for run in runs) and not (quote & names) - question
+            ):
                 kept.append(c)
         return kept
 

@@ -70,6 +70,8 @@ def test_only_a_value_question_about_a_named_subject_is_checked(components: QACo
         "When was the Memorandum of Understanding for the STARLIFT project signed?",
         # NATO's own EUR 1 billion for NSS6G is not the United States' contribution.
         "How much is the United States contributing to the NSS6G project?",
+        # Nor is the 17 Allies' USD 1 billion, though it names no other name: it names neither subject.
+        "How much money is the United States contributing to the APSS programme?",
     ],
 )
 def test_a_value_of_another_subject_is_no_answer(components: QAComponents, question: str) -> None:
@@ -92,6 +94,8 @@ def test_a_value_of_another_subject_is_no_answer(components: QAComponents, quest
         ),
         # "Aquila" describes the programme; Luxembourg's contribution answers.
         ("How much did Luxembourg provide early on to the programme building the Aquila constellation?", "16.5"),
+        # One part of a two-part question: the quote names Luxembourg, not APSS, and nothing else.
+        ("How much has Luxembourg given to the strategic space situational awareness system and to APSS?", "6.7"),
     ],
 )
 def test_a_value_of_the_subject_named_still_answers(components: QAComponents, question: str, stated: str) -> None:
