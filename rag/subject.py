@@ -8,9 +8,11 @@ The judge weighs how much of the question a sentence covers, not which of its na
 
 So, for a question asking for a value, each name the question gives its subject must be stated in the
 candidate's quote or its context (the sentences around it); a candidate stating only some of them stays when
-it names nothing else that could be the subject (one part of a two-part question: "How much has Luxembourg
-given to 3SAS and to APSS?"). A candidate stating none of them is about something else, named or not
-("Seventeen Allies are contributing …" for the United States), and is set aside.
+it names nothing else that could be the subject and states the question's grammatical subject, if a name
+gives it (one part of a two-part question: "How much has Luxembourg given to 3SAS and to APSS?"). A
+candidate stating none of them is about something else, named or not, and so is one that states only the
+object ("Seventeen Allies are contributing …", in a paragraph on APSS, for "How much does the United
+States contribute to the APSS initiative?"); both are set aside.
 
 - **A name** is a word the corpus writes capitalised inside a sentence at least half the times it writes it
   there, used by at most 10% of its sentences (so not "NATO" here), and not a month, a weekday or a currency
@@ -54,6 +56,7 @@ _WORD = re.compile(r"\b\w\w+\b")
 # "…, according to Breaking Defense?": the name of a source the question cites, not of what it asks about.
 CITED_SOURCE = re.compile(r"\baccording to (?:the )?(?:[A-Z][\w’'-]*\s*)+")
 _DESCRIBING = ("acl", "relcl")  # a clause that modifies a noun ("the programme building ...")
+_SUBJECT = ("nsubj", "nsubjpass")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +91,10 @@ class NameLexicon:
                     aliases.append((short, long))
         return cls(names, tuple(dict.fromkeys(aliases)))
 
-    def asked(self, question: str) -> list[frozenset[str]]:
+    def asked(self, question: str) -> list[NameRun]:
         """The runs of names `question` gives what it asks about, each as its name stems."""
-        return [run & self.names for run in _name_runs(CITED_SOURCE.sub(" ", question)) if run & self.names]
+        runs = _name_runs(CITED_SOURCE.sub(" ", question))
+        return [NameRun(run.stems & self.names, run.subject) for run in runs if run.stems & self.names]
 
     def stated(self, terms: frozenset[str]) -> frozenset[str]:
         """`terms` with what each abbreviation among them spells out, and the abbreviation of each long form."""
@@ -103,10 +107,19 @@ class NameLexicon:
         return frozenset(found)
 
 
+@dataclass(frozen=True, slots=True)
+class NameRun:
+    """A run of names of a question ("United States"), as stems; `subject` when it names the question's
+    grammatical subject ("How much does the United States contribute to APSS?")."""
+
+    stems: frozenset[str]
+    subject: bool = False
+
+
 @lru_cache(maxsize=4096)
-def _name_runs(question: str) -> tuple[frozenset[str], ...]:
-    """The stems of each run of words `question` writes as names (capitalised after its first word, or in
-    capitals), outside the clauses that modify a noun."""
+def _name_runs(question: str) -> tuple[NameRun, ...]:
+    """Each run of words `question` writes as names (capitalised after its first word, or in capitals),
+    outside the clauses that modify a noun."""
     doc = parsed(question)
     runs: list[list[int]] = []  # the character spans of the runs (spaCy may cut "NSS6G" into "NSS6", "G")
     for i, token in enumerate(doc):
@@ -117,8 +130,13 @@ def _name_runs(question: str) -> tuple[frozenset[str], ...]:
                 runs[-1][1] = i + 1
             else:
                 runs.append([i, i + 1])
-    spans = [doc[start:end].text for start, end in runs]
-    return tuple(frozenset(tokenize([span])[0]) for span in spans)
+    return tuple(
+        NameRun(
+            frozenset(tokenize([doc[start:end].text])[0]),
+            any(t.dep_ in _SUBJECT for t in doc[start].ancestors) or doc[start].dep_ in _SUBJECT,
+        )
+        for start, end in runs
+    )
 
 
 class SubjectCheck:
@@ -130,7 +148,8 @@ class SubjectCheck:
 
     def about_asked(self, reading: ResolvedQuestion, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
         """`candidates` (best first) without those about another subject, for a reading asking for a value:
-        kept when they state every name run of the question, or some and no other name."""
+        kept when they state every name run of the question, or some, among them its grammatical subject's,
+        and no other name."""
         if not candidates or expected_type(reading.type_question) not in VALUES:
             return candidates
         runs = self.lexicon.asked(reading.terms_of)
@@ -144,9 +163,9 @@ class SubjectCheck:
             if c.extended:
                 quote = quote | stats.sentence_tokens[c.sentence_id - 1]
             stated = self.lexicon.stated(quote | self.around(c.sentence_id))
-            if all(run & stated for run in runs) or (
-                any(run & stated for run in runs) and not (quote & names) - question
-            ):
+            said = [bool(run.stems & stated) for run in runs]
+            subject = [s for s, run in zip(said, runs, strict=True) if run.subject]
+            if all(said) or (any(said) and (any(subject) or not subject) and not (quote & names) - question):
                 kept.append(c)
         return kept
 

@@ -34,7 +34,12 @@ def test_names_are_the_corpus_own_and_not_its_everyday_words(lexicon: NameLexico
     ],
 )
 def test_the_names_a_question_gives_its_subject(lexicon: NameLexicon, question: str, runs: list[set[str]]) -> None:
-    assert [set(run) for run in lexicon.asked(question)] == runs
+    assert [set(run.stems) for run in lexicon.asked(question)] == runs
+
+
+def test_the_run_naming_the_grammatical_subject_is_marked(lexicon: NameLexicon) -> None:
+    runs = lexicon.asked("How much does the United States contribute to the APSS initiative?")
+    assert [(set(run.stems), run.subject) for run in runs] == [({"unit"}, True), ({"apss"}, False)]
 
 
 def test_an_abbreviation_and_its_long_form_name_one_thing(lexicon: NameLexicon) -> None:
@@ -70,8 +75,10 @@ def test_only_a_value_question_about_a_named_subject_is_checked(components: QACo
         "When was the Memorandum of Understanding for the STARLIFT project signed?",
         # NATO's own EUR 1 billion for NSS6G is not the United States' contribution.
         "How much is the United States contributing to the NSS6G project?",
-        # Nor is the 17 Allies' USD 1 billion, though it names no other name: it names neither subject.
+        # Nor is the 17 Allies' USD 1 billion, though it names no other name: it names neither subject,
         "How much money is the United States contributing to the APSS programme?",
+        # or only the object (its paragraph is on APSS), not the grammatical subject.
+        "How much money does the United States contribute to the APSS initiative?",
     ],
 )
 def test_a_value_of_another_subject_is_no_answer(components: QAComponents, question: str) -> None:
