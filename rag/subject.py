@@ -94,32 +94,36 @@ class NameLexicon:
     def asked(self, question: str) -> list[NameRun]:
         """The runs of names `question` gives what it asks about, each as its name stems."""
         runs = _name_runs(CITED_SOURCE.sub(" ", question))
-        return [NameRun(run.stems & self.names, run.subject) for run in runs if run.stems & self.names]
+        return [NameRun(run.words & self.names, run.words, run.subject) for run in runs if run.words & self.names]
 
-    def stated(self, terms: frozenset[str]) -> frozenset[str]:
-        """`terms` with what each abbreviation among them spells out, and the abbreviation of each long form."""
-        found = set(terms)
-        for short, long in self.aliases:
-            if short <= terms:
-                found |= long
-            if long <= terms:
-                found |= short
-        return frozenset(found)
+    def states(self, run: NameRun, terms: frozenset[str]) -> bool:
+        """Whether a text of `terms` states `run`: one of its names, or the abbreviation the documents spell
+        the run out with ("APSS" for "Alliance Persistent Surveillance"), or the whole long form of the
+        abbreviation the run is. Not "NATO" for "Outer Space Treaty": a run is stated by an abbreviation only
+        when all of its words are in the long form."""
+        if run.stems & terms:
+            return True
+        return any(
+            (short <= terms and run.words <= long) or (long <= terms and short <= run.words)
+            for short, long in self.aliases
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class NameRun:
-    """A run of names of a question ("United States"), as stems; `subject` when it names the question's
-    grammatical subject ("How much does the United States contribute to APSS?")."""
+    """A run of names of a question ("United States"): its name stems, all its stems, and whether it names
+    the question's grammatical subject ("How much does the United States contribute to APSS?")."""
 
     stems: frozenset[str]
+    words: frozenset[str]
     subject: bool = False
 
 
 @lru_cache(maxsize=4096)
 def _name_runs(question: str) -> tuple[NameRun, ...]:
     """Each run of words `question` writes as names (capitalised after its first word, or in capitals),
-    outside the clauses that modify a noun."""
+    outside the clauses that modify a noun (every stem of it a name, until `NameLexicon.asked` keeps only
+    the corpus's names)."""
     doc = parsed(question)
     runs: list[list[int]] = []  # the character spans of the runs (spaCy may cut "NSS6G" into "NSS6", "G")
     for i, token in enumerate(doc):
@@ -130,13 +134,12 @@ def _name_runs(question: str) -> tuple[NameRun, ...]:
                 runs[-1][1] = i + 1
             else:
                 runs.append([i, i + 1])
-    return tuple(
-        NameRun(
-            frozenset(tokenize([doc[start:end].text])[0]),
-            any(t.dep_ in _SUBJECT for t in doc[start].ancestors) or doc[start].dep_ in _SUBJECT,
-        )
-        for start, end in runs
-    )
+    found = []
+    for start, end in runs:
+        words = frozenset(tokenize([doc[start:end].text])[0])
+        subject = any(t.dep_ in _SUBJECT for t in (doc[start], *doc[start].ancestors))
+        found.append(NameRun(words, words, subject))
+    return tuple(found)
 
 
 class SubjectCheck:
@@ -162,8 +165,8 @@ class SubjectCheck:
             quote = stats.sentence_tokens[c.sentence_id]
             if c.extended:
                 quote = quote | stats.sentence_tokens[c.sentence_id - 1]
-            stated = self.lexicon.stated(quote | self.around(c.sentence_id))
-            said = [bool(run.stems & stated) for run in runs]
+            stated = quote | self.around(c.sentence_id)
+            said = [self.lexicon.states(run, stated) for run in runs]
             subject = [s for s, run in zip(said, runs, strict=True) if run.subject]
             if all(said) or (any(said) and (any(subject) or not subject) and not (quote & names) - question):
                 kept.append(c)

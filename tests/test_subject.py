@@ -43,8 +43,15 @@ def test_the_run_naming_the_grammatical_subject_is_marked(lexicon: NameLexicon) 
 
 
 def test_an_abbreviation_and_its_long_form_name_one_thing(lexicon: NameLexicon) -> None:
-    assert {"persist", "surveil"} <= lexicon.stated(frozenset({"apss"}))
-    assert "apss" in lexicon.stated(frozenset({"allianc", "persist", "surveil", "from", "space"}))
+    long_form, abbreviation = (
+        lexicon.asked(f"When was {name} launched?")[0]
+        for name in ("Alliance Persistent Surveillance from Space", "APSS")
+    )
+    assert lexicon.states(long_form, frozenset({"apss", "launch"}))
+    assert lexicon.states(abbreviation, frozenset({"allianc", "persist", "surveil", "from", "space"}))
+    # "NATO" spells out "North Atlantic Treaty Organization", which does not make it the Outer Space Treaty.
+    treaty = lexicon.asked("When was the Outer Space Treaty signed?")[0]
+    assert treaty.stems == {"treati"} and not lexicon.states(treaty, frozenset({"nato", "sign"}))
 
 
 def _candidate(components: QAComponents, text: str, score: float = 0.9) -> ScoredSentence:
