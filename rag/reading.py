@@ -44,6 +44,8 @@ class ResolvedQuestion:
     # When the question only points at its subject ("When was it launched?"): the name of the conversation
     # written in for its pronoun (`rag/coreference.py`), which every candidate must be read about.
     referent: str | None = None
+    # For the readings of such a question without a name written in: the names the others write in.
+    referents: tuple[str, ...] = ()
 
     def echoes(self, quote: str) -> bool:
         """Whether `quote` repeats what the previous answer quoted (the same wording, nearly, or a part of

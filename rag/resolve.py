@@ -190,6 +190,9 @@ class Resolver:
         elif self.specific is not None and not repeats and points_without_naming(question):
             # "When was it launched?": with each name of the conversation written in (`rag/coreference.py`)
             named = named_readings(alone, history, self.specific, self._in_documents_words)
+            # The other readings know what "it" may stand for too (`rag/subject.py` reads it for a value).
+            names = tuple(r.referent for r in named if r.referent)
+            readings = [replace(r, referents=names) for r in readings]
             readings += [replace(r, said=tuple(quotes)) for r in named]  # (read by `without_parallel_reading`)
         return readings
 

@@ -154,25 +154,52 @@ class SubjectCheck:
     def about_asked(self, reading: ResolvedQuestion, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
         """`candidates` (best first) without those about another subject, for a reading asking for a value:
         kept when they state every name run of the question, or some, among them its grammatical subject's,
-        and no other name."""
+        and no other name; for a reading of a question that only points, also one of the names it may
+        stand for (`ResolvedQuestion.referents`: "When was it signed?")."""
         if not candidates or expected_type(reading.type_question) not in VALUES:
             return candidates
         runs = self.lexicon.asked(reading.terms_of)
+        if runs:
+            candidates = [c for c in candidates if self._about(c, runs, reading.terms_of)]
+        return self._about_one_of(reading.referents, candidates) if reading.referents else candidates
+
+    def _about(self, c: ScoredSentence, runs: list[NameRun], question: str) -> bool:
+        said = [self.lexicon.states(run, self._terms(c)) for run in runs]
+        if all(said):
+            return True
+        subject = [s for s, run in zip(said, runs, strict=True) if run.subject]
+        named_else = (self._quote_terms(c) & self.lexicon.names) - frozenset(tokenize([question])[0])
+        return any(said) and (any(subject) or not subject) and not named_else
+
+    def _about_one_of(self, names: tuple[str, ...], candidates: list[ScoredSentence]) -> list[ScoredSentence]:
+        """`candidates` about one of `names`, the names of the conversation a question that only points may
+        stand for: stated in the quote, or in its context when the quote names nothing else ("It currently
+        includes 13 NATO Allies", quoted with "The NORTHLINK project was launched …", is not about STARLIFT,
+        named a paragraph before)."""
+        runs = [NameRun(words & self.lexicon.names, words) for words in (frozenset(tokenize([n])[0]) for n in names)]
+        runs = [run for run in runs if run.stems]
         if not runs:
             return candidates
-        question = frozenset(tokenize([reading.terms_of])[0])
-        names, stats = self.lexicon.names, self.stats
-        kept = []
-        for c in candidates:
-            quote = stats.sentence_tokens[c.sentence_id]
-            if c.extended:
-                quote = quote | stats.sentence_tokens[c.sentence_id - 1]
-            stated = quote | self.around(c.sentence_id)
-            said = [self.lexicon.states(run, stated) for run in runs]
-            subject = [s for s, run in zip(said, runs, strict=True) if run.subject]
-            if all(said) or (any(said) and (any(subject) or not subject) and not (quote & names) - question):
-                kept.append(c)
-        return kept
+        referred = frozenset().union(*(run.words for run in runs))
+
+        def about(c: ScoredSentence) -> bool:
+            quote = self._quote_terms(c)
+            if any(self.lexicon.states(run, quote) for run in runs):
+                return True
+            return not (quote & self.lexicon.names) - referred and any(
+                self.lexicon.states(run, self._terms(c)) for run in runs
+            )
+
+        return [c for c in candidates if about(c)]
+
+    def _quote_terms(self, c: ScoredSentence) -> frozenset[str]:
+        """The terms of `c`'s quote (with the sentence before it, when quoted with it)."""
+        quote = self.stats.sentence_tokens[c.sentence_id]
+        return quote | self.stats.sentence_tokens[c.sentence_id - 1] if c.extended else quote
+
+    def _terms(self, c: ScoredSentence) -> frozenset[str]:
+        """The terms of `c`'s quote and of its context."""
+        return self._quote_terms(c) | self.around(c.sentence_id)
 
     def around(self, sentence_id: int) -> frozenset[str]:
         """The terms of the sentences a candidate is read with (its context), where a name may be stated."""

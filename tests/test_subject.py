@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.candidates import ScoredSentence
+from rag.chat import Turn
 from rag.reading import ResolvedQuestion
 from rag.service import QAComponents
 from rag.subject import NameLexicon, SubjectCheck
@@ -115,3 +116,20 @@ def test_a_value_of_another_subject_is_no_answer(components: QAComponents, quest
 def test_a_value_of_the_subject_named_still_answers(components: QAComponents, question: str, stated: str) -> None:
     answer = components.answerer.answer(question)
     assert not answer.abstained and stated in answer.citations[0].quote
+
+
+def test_a_question_that_only_points_is_about_a_name_of_the_conversation(components: QAComponents) -> None:
+    """ "When did it end?" after the ISAF mission: no sentence dates its end, and "To that end, Allied Defence
+    Ministers endorsed … in February 2025" (read alone, "end" is its only word) names no name "it" may be."""
+    history = [
+        Turn(role="user", content="What problems did NATO's International Security Assistance Force run into?"),
+        Turn(
+            role="assistant",
+            content="“During the 12-year combat mission of NATO's International Security Assistance Force in "
+            "Afghanistan, many real-world problems have emerged.” [1]",
+        ),
+    ]
+    readings = components.extractive.resolver.readings("When did it end?", history)
+    assert "International Security Assistance Force" in readings[0].referents
+    answer = components.answerer.answer("When did it end?", history=history)
+    assert answer.abstained and answer.abstention_reason == "other_subject"
