@@ -160,15 +160,19 @@ class SubjectCheck:
             return candidates
         runs = self.lexicon.asked(reading.terms_of)
         if runs:
-            candidates = [c for c in candidates if self._about(c, runs, reading.terms_of)]
+            question = frozenset(tokenize([reading.terms_of])[0])
+            candidates = [c for c in candidates if self._about(c, runs, question)]
         return self._about_one_of(reading.referents, candidates) if reading.referents else candidates
 
-    def _about(self, c: ScoredSentence, runs: list[NameRun], question: str) -> bool:
-        said = [self.lexicon.states(run, self._terms(c)) for run in runs]
+    def _about(self, c: ScoredSentence, runs: list[NameRun], question: frozenset[str]) -> bool:
+        """Whether `c` states every run, or some, the grammatical subject's among them, and no other name
+        than the question's (its terms: `question`)."""
+        terms = self._terms(c)
+        said = [self.lexicon.states(run, terms) for run in runs]
         if all(said):
             return True
         subject = [s for s, run in zip(said, runs, strict=True) if run.subject]
-        named_else = (self._quote_terms(c) & self.lexicon.names) - frozenset(tokenize([question])[0])
+        named_else = (self._quote_terms(c) & self.lexicon.names) - question
         return any(said) and (any(subject) or not subject) and not named_else
 
     def _about_one_of(self, names: tuple[str, ...], candidates: list[ScoredSentence]) -> list[ScoredSentence]:
