@@ -8,7 +8,8 @@ numbered citation. Each stage is its own module:
 - `rag/off_topic.py`: whether the corpus says anything close to the question at all;
 - `rag/retrieval.py` + `rag/candidates.py`: the first stage's passages and their sentences, with signals;
 - `rag/judge.py`: the probability that each candidate states what was asked (the reading whose best quote
-  the judge trusts most is the one answered);
+  the judge trusts most is the one answered); `rag/kind_check.py` and `rag/subject.py`: the candidates that
+  state no value of the asked kind, or state it for another subject than the question names, set aside;
 - `rag/selection.py`: the quotes (or an abstention, below the calibrated operating point; a quote defining
   the asked abbreviation answers whatever its probability); `rag/byline.py`: who wrote a piece;
   `rag/dateline.py`: when it was published; `rag/speaker.py`: who "he" is in a quote just shown;
