@@ -76,6 +76,11 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 YEAR = r"(?:1[89]\d\d|20\d\d)"
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# The currency codes amounts are read with ("USD 1 billion").
+CURRENCY_CODE = r"(?:EUR|USD|GBP)"
+# Words written with a capital that name no thing: a month, a weekday, a currency's code (read by
+# `rag/coreference.py` and `rag/subject.py`, which look for names).
+NOT_A_NAME = re.compile(rf"^(?:{MONTH}|{WEEKDAY}|{CURRENCY_CODE})$")
 # Longest first, so that "seventeen" is not read as "seven".
 NUMBER_WORDS = (
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -91,7 +96,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         rf"\b(?:\d{{1,2}} {MONTH},? {YEAR}|{MONTH} \d{{1,2}},? {YEAR}|{MONTH},? {YEAR}|{YEAR}s?)\b"
     ),
     AnswerType.AMOUNT: re.compile(
-        r"(?:\b(?:EUR|USD|GBP)\s?|[€$£]\s?)\d[\d,.]*(?:\s?(?:million|billion|thousand|bn|m)\b)?"
+        rf"(?:\b{CURRENCY_CODE}\s?|[€$£]\s?)\d[\d,.]*(?:\s?(?:million|billion|thousand|bn|m)\b)?"
         r"|\b\d[\d,.]*\s?(?:million|billion|thousand)?\s?(?:euros?|dollars?|pounds?)\b",
         re.I,
     ),

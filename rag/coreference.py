@@ -28,9 +28,10 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from rag.answer_types import MONTH, WEEKDAY
+from rag.answer_types import NOT_A_NAME
 from rag.chat import Turn, quotes_in
 from rag.citations import ReadWith
+from rag.definitions import ABBREVIATION
 from rag.nlp import tagged
 from rag.reading import ResolvedQuestion
 from rag.text import tokenize
@@ -43,13 +44,9 @@ REACH_TURNS = 4
 # and the tagger reads about 100 KB a second.
 NAME_CHARS = 1000
 
-# A month's or a day's name, which the tagger takes for a proper noun ("February").
-_CALENDAR = re.compile(rf"^(?:{MONTH}|{WEEKDAY})$")
-
-# An abbreviation, which the tagger may take for a number or a common noun ("3SAS", "NSP2K", "NSpOC").
-_ABBREVIATION = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9]{2,}$")
-# A currency's code names an amount's unit, not a thing ("USD 1 billion"): the codes amounts are read with.
-_CURRENCIES = frozenset({"EUR", "USD", "GBP"})
+# An abbreviation, which the tagger may take for a number or a common noun ("3SAS", "NSP2K", "NSpOC"), as
+# `rag/definitions.py` reads them.
+_ABBREVIATION = re.compile(ABBREVIATION)
 _POSSESSIVE = re.compile(r"['’]s$")
 # The pronouns a thing's name replaces ("he" and "she" are left to `rag/speaker.py`), and their possessives.
 _PRONOUNS = frozenset({"it", "they", "them"})
@@ -85,9 +82,10 @@ def names_in(text: str) -> tuple[str, ...]:
     previous = None
     for token in [*tagged(text), None]:
         glued = bool(run) and previous is not None and not previous.whitespace_ and token is not None
+        # A month's or a day's name, which the tagger takes for a proper noun ("February"), or a currency's code
+        # ("USD 1 billion": an amount's unit) is no name.
         if token is not None and (
-            (token.pos_ == "PROPN" and not _CALENDAR.match(token.text) and token.text not in _CURRENCIES)
-            or (_ABBREVIATION.match(token.text) and token.text not in _CURRENCIES)
+            ((token.pos_ == "PROPN" or _ABBREVIATION.fullmatch(token.text)) and not NOT_A_NAME.match(token.text))
             or (glued and token.text.isalnum())  # "NSP2K", cut by the tokeniser into "NSP2" and "K"
         ):
             run.append(token.text_with_ws)

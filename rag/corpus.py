@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -116,9 +117,14 @@ def find_document(docs: list[Document], doc_id: str) -> Document:
 
 def corpus_hash(docs: list[Document]) -> str:
     """One hash over every document id and content hash: names the corpus a citation belongs to."""
+    return corpus_hash_of((doc.doc_id, doc.sha256) for doc in docs)
+
+
+def corpus_hash_of(pairs: Iterable[tuple[str, str]]) -> str:
+    """`corpus_hash` over (doc_id, sha256) pairs (the store's rows): the same hash for the same documents."""
     h = hashlib.sha256()
-    for doc in sorted(docs, key=lambda d: d.doc_id):
-        h.update(f"{doc.doc_id}\0{doc.sha256}\n".encode())
+    for doc_id, sha in sorted(pairs):
+        h.update(f"{doc_id}\0{sha}\n".encode())
     return h.hexdigest()
 
 

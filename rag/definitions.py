@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from rag.acronyms import ASKS_EXPANSION, SMALL_WORDS, SPACES, WORD
 
 # An abbreviation: a word with two capitals or more, letters and digits only ("APSS", "NSpOC", "3SAS", "CoE").
-_ABBREVIATION = r"(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Za-z0-9]{2,10}"
-_IN_TEXT = re.compile(rf"\b({_ABBREVIATION})\b(?![’']s\b)")
+ABBREVIATION = r"(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Za-z0-9]{2,10}"
+_IN_TEXT = re.compile(rf"\b({ABBREVIATION})\b(?![’']s\b)")
 _SMALL = SMALL_WORDS | {"a", "an"}
 
 
@@ -168,7 +168,7 @@ def _long_form(words: list[re.Match[str]], text: str, most: int) -> tuple[int, i
 def definitions(text: str) -> list[Definition]:
     """The abbreviations `text` spells out, each with the span of its long form."""
     found: list[Definition] = []
-    for m in re.finditer(rf"\(({_ABBREVIATION})\)|,\s+or\s+({_ABBREVIATION})\b", text):
+    for m in re.finditer(rf"\(({ABBREVIATION})\)|,\s+or\s+({ABBREVIATION})\b", text):
         abbreviation = m.group(1) or m.group(2)
         before = list(WORD.finditer(text, 0, m.start()))[::-1][: 2 * letters(abbreviation) + 2]
         if before and SPACES.fullmatch(text[before[0].end() : m.start()]) is None and m.group(1):
@@ -176,7 +176,7 @@ def definitions(text: str) -> list[Definition]:
         span = _long_form(before, text, letters(abbreviation))
         if span is not None:
             found.append(Definition(abbreviation, *span))
-    for m in re.finditer(rf"\b({_ABBREVIATION})\s+\(([^()]{{3,120}})\)", text):
+    for m in re.finditer(rf"\b({ABBREVIATION})\s+\(([^()]{{3,120}})\)", text):
         inside = list(WORD.finditer(text, m.start(2), m.end(2)))
         span = _long_form(inside, text, letters(m.group(1)))
         if span is not None and span == (m.start(2), m.end(2)):

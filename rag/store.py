@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.corpus import corpus_hash_of
 from rag.errors import IndexDamaged, IndexStoreError
 from rag.store_rows import (
     SCHEMA,
@@ -35,7 +36,6 @@ from rag.store_rows import (
     DocumentWrite,
     MissingVectors,
     SentenceRow,
-    corpus_hash_of,
     document_row,
     now_iso,
 )

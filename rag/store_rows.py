@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,14 +15,6 @@ SCHEMA_VERSION = 1
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def corpus_hash_of(pairs: Iterable[tuple[str, str]]) -> str:
-    """`rag.corpus.corpus_hash` over (doc_id, sha256) pairs: the same hash for the same documents."""
-    h = hashlib.sha256()
-    for doc_id, sha in sorted(pairs):
-        h.update(f"{doc_id}\0{sha}\n".encode())
-    return h.hexdigest()
 
 
 SCHEMA = """

@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer_types import MONTH, WEEKDAY, AnswerType, expected_type
+from rag.answer_types import NOT_A_NAME, AnswerType, expected_type
 from rag.candidates import ScoredSentence, TermStatistics
 from rag.chunking import Sentence
 from rag.definitions import definitions
@@ -52,8 +52,6 @@ from rag.text import normalize_text, stem_words, stopword_set, tokenize
 VALUES = (AnswerType.DATE, AnswerType.COUNT, AnswerType.AMOUNT)
 NAME_SHARE = 0.1  # a name's word is used by at most this share of the corpus's sentences
 CAPITALISED_SHARE = 0.5  # ... and written capitalised inside a sentence at least this share of the times
-# Capitalised, but no names: months, weekdays, currency codes.
-_CALENDAR = [*re.findall(r"[A-Z]\w+", MONTH), *re.findall(r"[A-Z]\w+", WEEKDAY), "EUR", "USD", "GBP"]
 _WORD = re.compile(r"\b\w\w+\b")
 # "…, according to Breaking Defense?": the name of a source the question cites, not of what it asks about.
 CITED_SOURCE = re.compile(r"\baccording to (?:the )?(?:[A-Z][\w’'-]*\s*)+")
@@ -74,16 +72,19 @@ class NameLexicon:
         uses: dict[str, int] = {}
         capitalised: dict[str, int] = {}
         for s in sentences:  # every word but the first of each sentence, stemmed as `tokenize` stems it
-            words = [w for w in _WORD.findall(re.sub(r"'s\b", "", normalize_text(s.text)))[1:] if w.lower() not in stop]
+            words = [
+                w
+                for w in _WORD.findall(re.sub(r"'s\b", "", normalize_text(s.text)))[1:]
+                if w.lower() not in stop and not NOT_A_NAME.match(w)  # not "October", "USD"
+            ]
             for word, stem in zip(words, stem_words([w.lower() for w in words]), strict=True):
                 uses[stem] = uses.get(stem, 0) + 1
                 capitalised[stem] = capitalised.get(stem, 0) + word[0].isupper()
         limit = NAME_SHARE * max(stats.n, 1)
-        calendar = set(stem_words([w.lower() for w in _CALENDAR]))
         names = frozenset(
             stem
             for stem, n in uses.items()
-            if capitalised[stem] >= CAPITALISED_SHARE * n and stats.df.get(stem, 0) <= limit and stem not in calendar
+            if capitalised[stem] >= CAPITALISED_SHARE * n and stats.df.get(stem, 0) <= limit
         )
         aliases = []
         for text in texts:
